@@ -1,0 +1,53 @@
+"""Trials and results: the currency passed between optimisers, executors and the Study."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from cairn.space import Config
+
+
+class TrialState(str, enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    PRUNED = "pruned"
+
+
+@dataclass
+class Result:
+    """The outcome of one evaluation. ``loss`` is always lower-is-better."""
+
+    loss: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    cost: float = 0.0
+    error: str | None = None
+    objectives: tuple[float, ...] = ()
+
+    @classmethod
+    def failure(cls, error: str, cost: float = 0.0) -> Result:
+        return cls(loss=math.inf, error=error, cost=cost)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and math.isfinite(self.loss)
+
+
+@dataclass
+class Trial:
+    """One evaluation request of ``config`` at ``budget`` (``None`` means full fidelity)."""
+
+    id: int
+    config: Config
+    budget: float | None = None
+    state: TrialState = TrialState.PENDING
+    result: Result | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def loss(self) -> float:
+        return self.result.loss if self.result is not None else math.inf
