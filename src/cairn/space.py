@@ -40,7 +40,7 @@ class Config(dict):
     def _readonly(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("Config is read-only; build a new one with dict(config, key=value)")
 
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple:
         return (Config, (dict(self),))
@@ -130,6 +130,8 @@ class _Numeric(Param):
         return lo + u * (hi - lo)
 
     def _grid_floats(self, resolution: int) -> np.ndarray:
+        if resolution == 1:
+            return np.array([self._unit_to_float(0.5)])
         if self.log:
             return np.geomspace(self.low, self.high, resolution)
         return np.linspace(self.low, self.high, resolution)

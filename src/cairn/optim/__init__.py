@@ -1,7 +1,44 @@
-"""Search strategies behind one ask/tell protocol (see :mod:`cairn.optim.base`)."""
+"""Search strategies behind one ask/tell protocol (see :mod:`cairn.optim.base`).
+
+:data:`STRATEGIES` maps each strategy name to ``"module:Class"``; modules are imported
+only when their strategy is made, so heavy ones (Gaussian processes, forests) cost
+nothing until used. Adding a strategy is one line here.
+"""
 
 from __future__ import annotations
 
-from cairn.optim.base import Optimizer
+import importlib
+import inspect
+from typing import Any
 
-__all__ = ["Optimizer"]
+from cairn.errors import UserError
+from cairn.optim.base import Optimizer
+from cairn.space import Space
+
+STRATEGIES: dict[str, str] = {
+    "grid": "cairn.optim.grid:GridSearch",
+    "random": "cairn.optim.random:RandomSearch",
+    "anneal": "cairn.optim.anneal:SimulatedAnnealing",
+    "rrs": "cairn.optim.rrs:RecursiveRandomSearch",
+}
+
+
+def strategy_class(name: str) -> type[Optimizer]:
+    """The optimiser class registered as ``name``."""
+    if name not in STRATEGIES:
+        raise UserError(f"unknown search strategy {name!r}; valid names are {', '.join(STRATEGIES)}")
+    module, _, attr = STRATEGIES[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def make_optimizer(name: str, space: Space, seed: int | None = 0, **options: Any) -> Optimizer:
+    """Build the strategy ``name`` on ``space``; ``options`` go to its constructor."""
+    cls = strategy_class(name)
+    try:
+        inspect.signature(cls).bind(space, seed=seed, **options)
+    except TypeError as exc:
+        raise UserError(f"search strategy {name!r} does not accept these options: {exc}") from None
+    return cls(space, seed=seed, **options)
+
+
+__all__ = ["Optimizer", "STRATEGIES", "make_optimizer", "strategy_class"]

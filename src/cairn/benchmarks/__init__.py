@@ -1,0 +1,14 @@
+"""Synthetic test functions with known optima, for measuring search strategies.
+
+Each :class:`Benchmark` is a black-box objective over a :class:`~cairn.space.Space` of
+floats ``x0 .. x{d-1}`` on the function's standard domain (as in Surjanovic & Bingham's
+"Virtual Library of Simulation Experiments"), so strategies can be compared by *regret*:
+the distance of the best value found from the known minimum.
+"""
+
+from __future__ import annotations
+
+from cairn.benchmarks.base import Benchmark
+from cairn.benchmarks.functions import BENCHMARKS, get_benchmark
+
+__all__ = ["BENCHMARKS", "Benchmark", "get_benchmark"]
