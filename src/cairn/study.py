@@ -17,7 +17,7 @@ from cairn.errors import SearchExhausted, UserError
 from cairn.execute import SerialExecutor
 from cairn.optim.base import Optimizer
 from cairn.track import Store
-from cairn.trial import Result, Trial
+from cairn.trial import Result, Trial, best_trial
 
 Objective = Callable[..., Result]
 
@@ -43,8 +43,8 @@ class StudyResult:
 
     @property
     def best(self) -> Trial | None:
-        ok = [t for t in self.trials if t.result is not None and t.result.ok]
-        return min(ok, key=lambda t: (t.loss, t.id)) if ok else None
+        """The best trial at the highest budget reached (see :func:`best_trial`)."""
+        return best_trial(self.trials)
 
 
 class Study:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,3 +52,21 @@ class Trial:
     @property
     def loss(self) -> float:
         return self.result.loss if self.result is not None else math.inf
+
+
+def fidelity_rank(trial: Trial) -> float:
+    """Sort key of a trial's budget: ``None`` (full fidelity) ranks above any number."""
+    return math.inf if trial.budget is None else float(trial.budget)
+
+
+def best_trial(trials: Iterable[Trial]) -> Trial | None:
+    """The lowest-loss successful trial among those at the highest budget reached.
+
+    Losses at different fidelities are not comparable: a config that looked good on a
+    ninth of the rows must not beat one measured on all of them.
+    """
+    ok = [t for t in trials if t.result is not None and t.result.ok]
+    if not ok:
+        return None
+    top = max(fidelity_rank(t) for t in ok)
+    return min((t for t in ok if fidelity_rank(t) == top), key=lambda t: (t.loss, t.id))

@@ -7,12 +7,10 @@ same strategy runs serially, on worker processes or on Dask, and replays from a 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from cairn.space import Config, Space
-from cairn.trial import Result, Trial, TrialState
+from cairn.trial import Result, Trial, TrialState, best_trial
 
 
 class Optimizer:
@@ -55,6 +53,5 @@ class Optimizer:
 
     @property
     def best(self) -> Trial | None:
-        """The told trial with the lowest finite loss, or ``None``."""
-        ok = [t for t in self.history if t.result is not None and math.isfinite(t.loss)]
-        return min(ok, key=lambda t: t.loss) if ok else None
+        """The best told trial at the highest budget reached, or ``None``."""
+        return best_trial(self.history)

@@ -81,7 +81,7 @@ class Store:
             except OSError as exc:
                 raise StoreError(f"cannot create the store directory '{db_file.parent}': {exc.strerror}") from None
         default_root = db_file.parent / "artifacts" if db_file is not None else Path(".cairn") / "artifacts"
-        self.artifact_root = Path(artifact_root or os.environ.get("CAIRN_ARTIFACTS") or default_root)
+        self.artifact_root = Path(artifact_root or os.environ.get("CAIRN_ARTIFACTS") or default_root).resolve()
         self.engine = self._make_engine(sa_url)
         try:
             with self.engine.begin() as conn:

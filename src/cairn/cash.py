@@ -1,0 +1,157 @@
+"""A whole CASH run: data -> search -> refit on all training rows -> test score -> model.
+
+This is the library function behind ``cairn run``; the CLI only parses and prints.
+Everything that can be wrong with the user's input is checked before the Store is
+opened, so a bad file, column or space leaves the Store untouched.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cairn.errors import UserError
+from cairn.space import Space
+from cairn.study import Progress, Study, StudyResult
+from cairn.track import Store
+from cairn.trial import Trial, fidelity_rank
+
+DEFAULT_TRIALS = 40
+
+
+@dataclass
+class CashReport:
+    """What a CASH run found and where it left it."""
+
+    study_id: int
+    run_id: str
+    dataset: str
+    task: str
+    metric: str
+    strategy: str
+    seed: int
+    n_trials: int
+    n_failed: int
+    elapsed: float
+    leaderboard: list[dict[str, Any]]
+    best_config: dict[str, Any]
+    test_score: float
+    model_path: str
+    store: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_cash(
+    data: str | Path | None = None,
+    target: str | None = None,
+    task: str | None = None,
+    *,
+    strategy: str = "random",
+    n_trials: int | None = None,
+    time_budget: float | None = None,
+    cv: int = 5,
+    holdout: float | None = None,
+    metric: str | None = None,
+    seed: int = 0,
+    store: str | Store | None = None,
+    space: Space | str | Path | None = None,
+    learners: Sequence[str] | None = None,
+    test_size: float = 0.2,
+    trial_time_limit: float | None = None,
+    experiment: str | None = None,
+    callbacks: Sequence[Callable[[Progress], None]] = (),
+    top: int = 10,
+) -> CashReport:
+    """Search learners and hyperparameters for ``data`` and save the best model.
+
+    With neither ``n_trials`` nor ``time_budget`` it runs :data:`DEFAULT_TRIALS` trials.
+    ``holdout`` (a validation fraction) replaces ``cv``-fold cross-validation.
+    """
+    from cairn.data import check_folds, load_dataset, split_train_test
+    from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
+    from cairn.learners import cash_space, check_space
+    from cairn.optim import make_optimizer
+
+    if n_trials is None and time_budget is None:
+        n_trials = DEFAULT_TRIALS
+    dataset = load_dataset(data, target=target, task=task)
+    if not 0 < test_size < 1:
+        raise UserError(f"the test fraction must be between 0 and 1, got {test_size}")
+    train, test = split_train_test(dataset, test_size=test_size, seed=seed)
+    if holdout is not None:
+        if not 0 < holdout < 1:
+            raise UserError(f"the holdout fraction must be between 0 and 1, got {holdout}")
+        resampling = Holdout(fraction=holdout, seed=seed)
+    else:
+        if cv < 2:
+            raise UserError(f"cross-validation needs at least 2 folds, got {cv}")
+        check_folds(train, cv)
+        resampling = KFold(k=cv, seed=seed)
+    scorer = get_metric(metric, dataset.task)
+    if space is None:
+        space = cash_space(dataset.task, list(learners) if learners else None)
+    elif not isinstance(space, Space):
+        space = Space.from_file(space)
+    check_space(space, dataset.task)
+    optimizer = make_optimizer(strategy, space, seed=seed)
+    objective = CashObjective(train, metric=scorer.name, resampling=resampling, seed=seed)
+
+    st = store if isinstance(store, Store) else Store(store)
+    settings = {
+        "dataset": dataset.name, "fingerprint": dataset.fingerprint, "task": dataset.task,
+        "metric": scorer.name, "resampling": repr(resampling), "test_size": test_size,
+        "n_trials": n_trials, "time_budget": time_budget,
+    }
+    study = Study(optimizer, objective, store=st, experiment=experiment or dataset.name,
+                  name=f"{dataset.name}-{strategy}-seed{seed}", n_trials=n_trials, time_budget=time_budget,
+                  trial_time_limit=trial_time_limit, settings=settings, callbacks=callbacks)
+    result = study.optimize()
+    best = result.best
+    if best is None:
+        errors = sorted({t.result.error for t in result.trials if t.result and t.result.error})
+        raise UserError(f"every trial failed, so there is no model; first error: {errors[0] if errors else 'none'}")
+
+    model = objective.refit(best.config, train)
+    test_score = objective.score(model, test)
+    model_path = _save_model(st, result.run_id, model)
+    st.log_metrics(result.run_id, {f"test_{scorer.name}": test_score, f"cv_{scorer.name}": best.result.metrics.get(scorer.name, float("nan"))})
+    st.set_tags(result.run_id, {"best_trial": best.id})
+    return CashReport(
+        study_id=result.study_id, run_id=result.run_id, dataset=dataset.name, task=dataset.task,
+        metric=scorer.name, strategy=strategy, seed=seed, n_trials=len(result.trials),
+        n_failed=sum(1 for t in result.trials if not (t.result and t.result.ok)), elapsed=result.elapsed,
+        leaderboard=leaderboard(result, scorer.name, top), best_config=dict(best.config),
+        test_score=test_score, model_path=str(model_path), store=st.url,
+    )
+
+
+def leaderboard(result: StudyResult, metric: str, top: int = 10) -> list[dict[str, Any]]:
+    """The ``top`` successful trials, best first: highest budget, then loss, then trial number."""
+    ok = sorted((t for t in result.trials if t.result is not None and t.result.ok),
+                key=lambda t: (-fidelity_rank(t), t.loss, t.id))
+    return [_row(rank, t, metric) for rank, t in enumerate(ok[:top], start=1)]
+
+
+def _row(rank: int, trial: Trial, metric: str) -> dict[str, Any]:
+    m = trial.result.metrics  # type: ignore[union-attr]
+    return {
+        "rank": rank, "trial": trial.id, "budget": trial.budget, "learner": trial.config.get("learner", ""),
+        "config": dict(trial.config), "loss": trial.loss,
+        "score": m.get(metric), "score_std": m.get(f"{metric}_std"), "fit_time": m.get("fit_time"),
+    }
+
+
+def _save_model(store: Store, run_id: str, model: Any) -> Path:
+    import joblib
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.joblib"
+        joblib.dump(model, path)
+        store.log_artifact(run_id, path, "model.joblib")
+    return store.artifact_path(run_id, "model.joblib")

@@ -1,0 +1,58 @@
+"""From a flat CASH config to an unfitted scikit-learn pipeline.
+
+The pipeline is ``columns`` (ColumnTransformer) -> ``features`` -> ``model``. Regressors
+are wrapped to learn a standardised target, so that the regularisation ranges in the
+catalog mean the same whatever the scale of the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from cairn.errors import ConfigError
+from cairn.learners.catalog import get_learner, learner_names
+from cairn.learners.preprocess import (
+    PREPROCESSING,
+    build_columns,
+    build_feature_step,
+    preprocessing_params,
+)
+
+
+def build_pipeline(config: Mapping[str, Any], task: str, seed: int = 0,
+                   categorical_columns: Sequence[str] = (),
+                   numeric_columns: Sequence[str] | None = None,
+                   iterations: int | None = None) -> Pipeline:
+    """The pipeline for ``config``; missing parameters take the catalog defaults.
+
+    ``iterations`` sets the learner's iteration fidelity (trees, boosting rounds,
+    epochs) and is ignored by learners without one. Parameters of other learners than
+    ``config["learner"]`` are ignored, as they are inactive.
+    """
+    if "learner" not in config:
+        raise ConfigError("a CASH config needs a 'learner' value")
+    learner = get_learner(config["learner"], task)
+    _check_names(config, task)
+    prefix = f"{learner.name}."
+    own = {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    model = learner.build(own, seed, iterations)
+    if task == "regression":
+        model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
+    prep = preprocessing_params(config)
+    return Pipeline([
+        ("columns", build_columns(prep, categorical_columns, numeric_columns)),
+        ("features", build_feature_step(prep, task, seed)),
+        ("model", model),
+    ])
+
+
+def _check_names(config: Mapping[str, Any], task: str) -> None:
+    learners = set(learner_names(task))
+    for name in config:
+        if name not in PREPROCESSING and name != "learner" and name.split(".", 1)[0] not in learners:
+            raise ConfigError(f"'{name}' is not a parameter of the {task} pipeline")
