@@ -8,6 +8,7 @@ opened, so a bad file, column or space leaves the Store untouched.
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,7 +73,9 @@ def run_cash(
 
     With neither ``n_trials`` nor ``time_budget`` it runs :data:`DEFAULT_TRIALS` trials.
     ``holdout`` (a validation fraction) replaces ``cv``-fold cross-validation.
+    ``time_budget`` covers the whole call: loading, search, refit and saving.
     """
+    started = time.perf_counter()
     from cairn.data import check_folds, load_dataset, split_train_test
     from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
     from cairn.learners import cash_space, check_space
@@ -108,9 +111,13 @@ def run_cash(
         "metric": scorer.name, "resampling": repr(resampling), "test_size": test_size,
         "n_trials": n_trials, "time_budget": time_budget,
     }
+    search_budget = None if time_budget is None else time_budget - (time.perf_counter() - started)
+    if search_budget is not None and search_budget <= 0:
+        raise UserError(f"the time budget of {time_budget:g} s was used up before the search could start")
     study = Study(optimizer, objective, store=st, experiment=experiment or dataset.name,
-                  name=f"{dataset.name}-{strategy}-seed{seed}", n_trials=n_trials, time_budget=time_budget,
-                  trial_time_limit=trial_time_limit, settings=settings, callbacks=callbacks)
+                  name=f"{dataset.name}-{strategy}-seed{seed}", n_trials=n_trials, time_budget=search_budget,
+                  trial_time_limit=trial_time_limit, settings=settings, callbacks=callbacks,
+                  reserve=_refit_reserve)
     result = study.optimize()
     best = result.best
     if best is None:
@@ -129,6 +136,16 @@ def run_cash(
         leaderboard=leaderboard(result, scorer.name, top), best_config=dict(best.config),
         test_score=test_score, model_path=str(model_path), store=st.url,
     )
+
+
+def _refit_reserve(result: StudyResult) -> float:
+    """Time to keep for refitting the best config on all training rows and saving it:
+    its per-fold fit time scaled up to every row, with a safety factor."""
+    best = result.best
+    if best is None:
+        return 0.5
+    # A fold trains on (k-1)/k of the rows; twice a fold's fit time covers all rows.
+    return 0.5 + 2.0 * best.result.metrics.get("fit_time", 0.0)  # type: ignore[union-attr]
 
 
 def leaderboard(result: StudyResult, metric: str, top: int = 10) -> list[dict[str, Any]]:

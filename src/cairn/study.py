@@ -52,6 +52,9 @@ class Study:
 
     Stops after ``n_trials`` trials, when ``time_budget`` seconds have passed (each
     trial's limit is cut to the time that is left), or when the strategy is exhausted.
+    ``reserve(result_so_far)`` is the time to keep free at the end of the budget for
+    work after the search (such as refitting the best model), re-estimated before
+    every trial.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class Study:
         trial_time_limit: float | None = None,
         settings: Mapping[str, Any] | None = None,
         callbacks: Sequence[Callable[[Progress], None]] = (),
+        reserve: Callable[[StudyResult], float] | None = None,
     ):
         if n_trials is None and time_budget is None:
             raise UserError("a study needs a trial count or a time budget")
@@ -79,6 +83,7 @@ class Study:
         self.n_trials, self.time_budget, self.trial_time_limit = n_trials, time_budget, trial_time_limit
         self.settings = dict(settings or {})
         self.callbacks = list(callbacks)
+        self.reserve = reserve
         self.executor = SerialExecutor()
 
     def optimize(self) -> StudyResult:
@@ -105,7 +110,7 @@ class Study:
     def _loop(self, out: StudyResult, start: float) -> None:
         best = math.inf
         while self.n_trials is None or len(out.trials) < self.n_trials:
-            limit = self._limit(start)
+            limit = self._limit(start, out)
             if limit is not None and limit <= 0:
                 break
             try:
@@ -124,8 +129,12 @@ class Study:
             for callback in self.callbacks:
                 callback(progress)
 
-    def _limit(self, start: float) -> float | None:
-        remaining = None if self.time_budget is None else self.time_budget - (time.perf_counter() - start)
+    def _limit(self, start: float, out: StudyResult) -> float | None:
+        remaining = None
+        if self.time_budget is not None:
+            remaining = self.time_budget - (time.perf_counter() - start)
+            if self.reserve is not None:
+                remaining -= self.reserve(out)
         limits = [x for x in (remaining, self.trial_time_limit) if x is not None]
         return min(limits) if limits else None
 
