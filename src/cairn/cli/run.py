@@ -1,36 +1,16 @@
-"""The ``cairn`` command: parse, call the public API, print.
-
-User mistakes surface as one sentence on stderr and exit code 2, never a traceback.
-"""
+"""``cairn run``: a CASH search with a progress bar, then the leaderboard."""
 
 from __future__ import annotations
 
 import json
 import math
-import sys
 from typing import Any
 
 import click
 
-from cairn.errors import UserError
+from cairn.cli import main
+from cairn.cli.output import json_default, make_console
 from cairn.optim import STRATEGIES
-
-
-class _Group(click.Group):
-    """A click group that turns :class:`UserError` into one line and exit code 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except UserError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="cairn-ml")
-def main() -> None:
-    """cairn: model selection and model management."""
 
 
 @main.command()
@@ -69,34 +49,9 @@ def run(data: str | None, target: str | None, task: str | None, strategy: str, t
                           cv=cv, holdout=holdout, metric=metric, seed=seed, store=store, space=space,
                           trial_time_limit=trial_time_limit, callbacks=[on_trial] if on_trial else [])
     if as_json:
-        click.echo(json.dumps(report.to_dict(), default=_json_default))
+        click.echo(json.dumps(report.to_dict(), default=json_default))
         return
     _print_report(report)
-
-
-@main.command()
-@click.option("--study", "study_id", type=int, default=None, help="Study id (default: the latest study).")
-@click.option("--store", default=None, metavar="URL", help="Store URL (default: $CAIRN_STORE or ./.cairn/cairn.db).")
-@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
-def runs(study_id: int | None, store: str | None, as_json: bool) -> None:
-    """List the runs (trials) of a study."""
-    from cairn.track import Store, resolve_url
-
-    url = resolve_url(store)
-    if url.startswith("sqlite:///") and not _sqlite_exists(url):
-        raise UserError(f"there is no store at '{url[len('sqlite:///'):]}' yet; run 'cairn run' first")
-    st = Store(url)
-    study = st.study(study_id)
-    if study is None:
-        raise UserError("the store has no studies yet" if study_id is None else f"there is no study {study_id}")
-    rows = [r for r in st.runs(study["id"]) if r["id"] != study["parent_run_id"]]
-    if as_json:
-        click.echo(json.dumps({"study": study, "runs": rows}, default=_json_default))
-        return
-    _print_runs(study, rows)
-
-
-# --------------------------------------------------------------------------- output
 
 
 def _progress(n_trials: int | None, time_budget: float | None, enabled: bool) -> Any:
@@ -137,7 +92,7 @@ def _progress(n_trials: int | None, time_budget: float | None, enabled: bool) ->
 def _print_report(report: Any) -> None:
     from rich.table import Table
 
-    console = _console()
+    console = make_console()
     table = Table(title=f"Leaderboard: {report.dataset} ({report.task}), CV {report.metric}, "
                         f"{report.strategy}, seed {report.seed}")
     for col, justify in [("rank", "right"), ("trial", "right"), ("learner", "left"), ("config", "left"),
@@ -153,29 +108,6 @@ def _print_report(report: Any) -> None:
     console.print(f"store: {report.store} (study {report.study_id}, run {report.run_id})")
 
 
-def _print_runs(study: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    metric = study["settings"].get("metric", "loss")
-    table = Table(title=f"Study {study['id']} '{study['name']}' ({study['strategy']}, {study['status']})")
-    for col in ("trial", "run", "status", "learner", metric, "duration (s)", "error"):
-        table.add_column(col)
-    for r in rows:
-        value = r["metrics"].get(metric)
-        table.add_row(str(r["trial_number"]), r["id"][:8], r["status"], str(r["params"].get("learner", "")),
-                      "" if value is None else f"{value:.4f}",
-                      "" if r["duration"] is None else f"{r['duration']:.2f}", r["tags"].get("error", ""))
-    _console().print(table)
-
-
-def _console() -> Any:
-    """A console that does not squeeze tables to 80 columns when output is piped."""
-    from rich.console import Console
-
-    console = Console()
-    return console if console.is_terminal else Console(width=160)
-
-
 def _short_config(config: dict[str, Any], limit: int = 90) -> str:
     parts = []
     for k, v in config.items():
@@ -185,19 +117,3 @@ def _short_config(config: dict[str, Any], limit: int = 90) -> str:
         parts.append(f"{name}={v:.3g}" if isinstance(v, float) else f"{name}={v}")
     text = " ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _sqlite_exists(url: str) -> bool:
-    from pathlib import Path
-
-    return Path(url[len("sqlite:///"):]).exists()
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
