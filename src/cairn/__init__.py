@@ -22,6 +22,25 @@ _EXPORTS = {
     "Result": "cairn.trial",
     "TrialState": "cairn.trial",
     "UserError": "cairn.errors",
+    # tracking (cairn.track.fluent): the MLflow-like API
+    **dict.fromkeys([
+        "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",
+        "set_tag", "set_tags", "log_artifact", "log_model", "log_dataset", "search_runs",
+        "get_metric_history", "list_artifacts", "download_artifacts", "delete_runs", "gc", "set_store",
+        "get_store",
+    ], "cairn.track.fluent"),
+    "autolog": "cairn.track.autolog",
+    "Store": "cairn.track.store",
+    "Run": "cairn.track.run",
+    # registry: model versions and dataset versions. Its load_model reads models:/ and
+    # runs:/ URIs and bare run ids (as the fluent one does), so it takes that name.
+    **dict.fromkeys([
+        "register_model", "load_model", "set_alias", "delete_alias", "list_models", "describe_model",
+    ], "cairn.registry.models"),
+    **dict.fromkeys([
+        "register_dataset", "get_dataset", "list_datasets", "describe_dataset", "dataset_diff",
+        "dataset_union", "dataset_intersection", "dataset_difference",
+    ], "cairn.registry.datasets"),
 }
 
 

@@ -7,18 +7,21 @@ opened, so a bad file, column or space leaves the Store untouched.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cairn.errors import UserError
+from cairn.registry.uri import DATASET_KEY, dataset_ref, safe_name
 from cairn.space import Space
 from cairn.study import Progress, Study, StudyResult
-from cairn.track import Store
+from cairn.track import Run, Store
 from cairn.trial import Trial, fidelity_rank
+
+if TYPE_CHECKING:
+    from cairn.data import Dataset
 
 DEFAULT_TRIALS = 40
 
@@ -107,7 +110,8 @@ def run_cash(
 
     st = store if isinstance(store, Store) else Store(store)
     settings = {
-        "dataset": dataset.name, "fingerprint": dataset.fingerprint, "task": dataset.task,
+        "dataset": dataset.name, "fingerprint": dataset.fingerprint, DATASET_KEY: _dataset_version(st, dataset),
+        "task": dataset.task,
         "metric": scorer.name, "resampling": repr(resampling), "test_size": test_size,
         "n_trials": n_trials, "time_budget": time_budget,
     }
@@ -138,6 +142,14 @@ def run_cash(
     )
 
 
+def _dataset_version(store: Store, dataset: Dataset) -> str:
+    """Register (or find, by content) the version of the data the run was given; ``name:v``."""
+    from cairn.registry.datasets import register_dataset
+
+    name = safe_name(dataset.name)
+    return dataset_ref(name, register_dataset(name, dataset, store=store))
+
+
 def _refit_reserve(result: StudyResult) -> float:
     """Time to keep for refitting the best config on all training rows and saving it:
     its per-fold fit time scaled up to every row, with a safety factor."""
@@ -165,10 +177,5 @@ def _row(rank: int, trial: Trial, metric: str) -> dict[str, Any]:
 
 
 def _save_model(store: Store, run_id: str, model: Any) -> Path:
-    import joblib
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.joblib"
-        joblib.dump(model, path)
-        store.log_artifact(run_id, path, "model.joblib")
-    return store.artifact_path(run_id, "model.joblib")
+    artifact = Run(store, run_id).log_model(model)
+    return store.artifact_path(run_id, artifact)

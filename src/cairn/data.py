@@ -78,7 +78,7 @@ def load_dataset(source: str | Path | None = None, target: str | None = None,
         frame, name = _bundled_frame(source), source
     else:
         path = Path(source)
-        frame, name = _read_file(path), path.stem
+        frame, name = read_table(path), path.stem
     return from_frame(frame, target=target, task=task, name=name)
 
 
@@ -115,7 +115,8 @@ def _bundled_frame(name: str) -> pd.DataFrame:
     return bunch.frame
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file as a table; a missing, empty or unreadable file is a DataError."""
     suffix = path.suffix.lower()
     if not path.exists():
         hint = f" (bundled datasets: {', '.join(BUNDLED)})" if not suffix else ""

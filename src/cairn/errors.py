@@ -30,5 +30,17 @@ class StoreError(UserError):
     """A store URL or store content that cannot be used."""
 
 
+class FilterError(UserError):
+    """A run filter or ordering that does not parse; the message points at the position."""
+
+
+class ArtifactError(UserError):
+    """An artifact path that could escape its run, or an artifact that does not exist."""
+
+
+class RegistryError(UserError):
+    """An unknown model, version, alias or dataset, a malformed URI or name."""
+
+
 class SearchExhausted(Exception):
     """Raised by ``Optimizer.ask`` when a finite strategy has nothing left to propose."""

@@ -2,7 +2,8 @@
 
 ask -> evaluate -> tell -> record, until a trial count, a wall-clock budget or the
 strategy runs out. The optimiser decides, the executor evaluates, the Store records;
-the Study only sequences them and keeps the time budget.
+the Study only sequences them and keeps the time budget. Each trial is a child run
+written through the same :class:`~cairn.track.Run` handle a training loop uses.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from cairn.errors import SearchExhausted, UserError
 from cairn.execute import SerialExecutor
 from cairn.optim.base import Optimizer
-from cairn.track import Store
+from cairn.track import Run, Store
 from cairn.trial import Result, Trial, best_trial
 
 Objective = Callable[..., Result]
@@ -138,20 +139,20 @@ class Study:
         limits = [x for x in (remaining, self.trial_time_limit) if x is not None]
         return min(limits) if limits else None
 
-    def _start_trial(self, out: StudyResult, trial: Trial) -> str | None:
+    def _start_trial(self, out: StudyResult, trial: Trial) -> Run | None:
         if self.store is None:
             return None
         params = dict(trial.config)
         if trial.budget is not None:
             params["budget"] = trial.budget
-        return self.store.create_run(self.experiment, name=f"trial-{trial.id}", study_id=out.study_id,
-                                     parent_run_id=out.run_id, trial_number=trial.id, params=params)
+        return self.store.start_run(self.experiment, name=f"trial-{trial.id}", parent=out.run_id,
+                                    study_id=out.study_id, trial_number=trial.id, params=params)
 
-    def _finish_trial(self, run_id: str | None, trial: Trial, result: Result) -> None:
-        if self.store is None or run_id is None:
+    def _finish_trial(self, run: Run | None, trial: Trial, result: Result) -> None:
+        if run is None:
             return
         metrics = dict(result.metrics, cost=result.cost)
         if result.ok:
             metrics["loss"] = result.loss
         tags = {"error": result.error} if result.error else {}
-        self.store.end_run(run_id, trial.state.value, metrics=metrics, tags=tags)
+        run.end(trial.state.value, metrics=metrics, tags=tags)

@@ -1,5 +1,5 @@
 import math
-import multiprocessing as mp
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -7,11 +7,6 @@ import sqlalchemy as sa
 from cairn.errors import StoreError
 from cairn.track import Store
 from cairn.track import schema as s
-
-
-@pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'cairn.db'}")
 
 
 def test_default_location_and_wal(tmp_path, monkeypatch) -> None:
@@ -35,6 +30,14 @@ def test_params_keep_their_types(store: Store) -> None:
     assert type(store.run(run)["params"]["b"]) is bool
 
 
+def test_params_cannot_change(store: Store) -> None:
+    run = store.create_run("exp", params={"C": 1.0})
+    store.log_params(run, {"C": 1.0, "kernel": "rbf"})  # the same value again is fine
+    with pytest.raises(StoreError, match="param 'C' .* already 1.0"):
+        store.log_params(run, {"gamma": 2, "C": 2.0})
+    assert store.run(run)["params"] == {"C": 1.0, "kernel": "rbf"}  # the whole call was refused
+
+
 def test_metrics_steps_tags_status(store: Store) -> None:
     run = store.create_run("exp", name="r")
     for step in range(3):
@@ -44,15 +47,41 @@ def test_metrics_steps_tags_status(store: Store) -> None:
     assert got["status"] == "complete" and got["end_time"] >= got["start_time"]
     assert got["metrics"] == {"loss": pytest.approx(1 / 3), "acc": 0.9}
     assert got["tags"] == {"stage": "dev"}
-    with store.engine.connect() as conn:
-        n = conn.execute(sa.select(sa.func.count()).select_from(s.metrics).where(s.metrics.c.run_id == run)).scalar()
-    assert n == 4
+    assert [(p[0], p[1]) for p in store.metric_history(run, "loss")] == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
+
+
+def test_latest_metric_is_the_highest_step_whatever_the_order(store: Store) -> None:
+    run = store.start_run("exp")
+    run.log_metric("x", 5.0, step=10)
+    run.log_metric("x", 1.0, step=3)  # an old step arriving late
+    store.flush()
+    run.log_metric("x", 2.0, step=4)  # in a later batch, still older
+    run.end()
+    assert store.run(run.id)["metrics"]["x"] == 5.0
+    assert [p[0] for p in store.metric_history(run.id, "x")] == [3, 4, 10]
 
 
 def test_non_finite_metrics_are_stored_as_missing(store: Store) -> None:
     run = store.create_run("exp")
     store.log_metrics(run, {"x": math.inf})
     assert math.isnan(store.run(run)["metrics"]["x"])
+    assert math.isnan(store.metric_history(run, "x")[0][1])
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda r: r.log_metric("acc", "high"), "must be a number"),
+    (lambda r: r.log_metric("", 1.0), "non-empty"),
+    (lambda r: r.log_metric("acc", 1.0, step=1.5), "integer"),
+    (lambda r: r.log_param("x" * 300, 1), "at most 256"),
+    (lambda r: r.set_tags({None: "x"}), "tag name"),
+])
+def test_bad_names_and_values_fail_at_the_call(store: Store, call, match: str) -> None:
+    run = store.start_run("exp")
+    with pytest.raises(StoreError, match=match):
+        call(run)
+    run.end()
+    got = store.run(run.id)
+    assert got["metrics"] == {} and got["params"] == {} and got["tags"] == {}
 
 
 def test_study_with_parent_and_child_runs(store: Store) -> None:
@@ -67,51 +96,73 @@ def test_study_with_parent_and_child_runs(store: Store) -> None:
     assert store.run(parent)["params"]["strategy"] == "random"
 
 
-def test_artifacts_are_content_addressed(store: Store, tmp_path) -> None:
-    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
-    a.write_bytes(b"same bytes")
-    b.write_bytes(b"same bytes")
-    r1, r2 = store.create_run("e"), store.create_run("e")
-    d1, d2 = store.log_artifact(r1, a, "model.joblib"), store.log_artifact(r2, b)
-    assert d1 == d2
-    assert store.artifact_path(r1, "model.joblib") == store.artifact_path(r2, "b.bin")
-    assert store.artifact_path(r1, "model.joblib").read_bytes() == b"same bytes"
-    assert len(list(store.artifact_root.rglob("*"))) == 2  # one folder, one blob
-    with pytest.raises(StoreError):
-        store.artifact_path(r1, "nope")
-
-
-def test_unknown_run_and_bad_url(store: Store) -> None:
+def test_unknown_run_bad_url_and_backend(store: Store) -> None:
     with pytest.raises(StoreError, match="no run matches"):
         store.run("doesnotexist")
+    with pytest.raises(StoreError, match="no run"):
+        store.create_run("exp", parent_run_id="doesnotexist")
     with pytest.raises(StoreError):
         Store("nosuchdialect://x")
+    with pytest.raises(StoreError, match="SQLite or PostgreSQL"):
+        Store("mysql://u@localhost/db")
+    with pytest.raises(StoreError, match="status"):
+        store.end_run(store.create_run("exp"), "finished")
 
 
-def test_migrations_record_version_and_reopen(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
-    Store(url).create_run("e")
-    st = Store(url)
+def test_migrations_record_version_and_reopen(store_url: str, tmp_path) -> None:
+    Store(store_url, artifact_root=tmp_path).create_run("e")
+    st = Store(store_url, artifact_root=tmp_path)
     with st.engine.connect() as conn:
         assert conn.execute(sa.select(s.schema_version.c.version)).scalar() == s.LATEST
     assert st.count_runs() == 1
 
 
-def _writer(url: str, n: int) -> None:
-    st = Store(url)
-    for i in range(n):
-        run = st.create_run("concurrent", params={"i": i})
-        st.end_run(run, "complete", metrics={"m": i})
+def test_version_1_store_is_upgraded_in_place(store_url: str, tmp_path) -> None:
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:  # a store as version 1 left it: one row per metric point
+        s.schema_version.create(conn)
+        s.MIGRATIONS[0](conn)
+        conn.execute(s.schema_version.insert().values(id=1, version=1))
+        conn.execute(s.experiments.insert().values(id=1, name="old", created_at=0.0))
+        conn.execute(s.runs.insert().values(id="r" * 32, experiment_id=1, status="complete", start_time=0.0))
+        conn.execute(s.metrics.insert(), [{"run_id": "r" * 32, "key": "loss", "value": 1.0 / (i + 1), "step": i,
+                                           "timestamp": float(i)} for i in (2, 0, 1)])
+    engine.dispose()
+    st = Store(store_url, artifact_root=tmp_path)
+    assert [p[:2] for p in st.metric_history("r" * 32, "loss")] == [(0, 1.0), (1, 0.5), (2, pytest.approx(1 / 3))]
+    assert st.search_runs("metrics.loss < 0.4")[0]["id"] == "r" * 32
+    assert "metrics" not in sa.inspect(st.engine).get_table_names()
 
 
-def test_concurrent_processes_lose_nothing(tmp_path) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"
-    Store(url)
-    ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(url, 25)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    assert Store(url).count_runs() == 100
+def test_a_newer_store_is_refused(store_url: str, tmp_path) -> None:
+    st = Store(store_url, artifact_root=tmp_path)
+    with st.engine.begin() as conn:
+        conn.execute(s.schema_version.update().values(version=s.LATEST + 1))
+    with pytest.raises(StoreError, match="newer"):
+        Store(store_url, artifact_root=tmp_path)
+
+
+def test_history_of_100k_points_reads_fast(store: Store) -> None:
+    run = store.start_run("exp")
+    for i in range(100_000):
+        run.log_metric("loss", 1.0 / (i + 1))
+    run.end()
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        history = store.metric_history(run.id, "loss")
+        best = min(best, time.perf_counter() - start)
+    assert len(history) == 100_000 and history[99_999][0] == 99_999
+    assert best < 0.1, f"reading 100k points took {best * 1000:.0f} ms"
+
+
+def test_filters_read_indexes_not_tables(tmp_path) -> None:
+    from cairn.track.query import compile_filter
+
+    st = Store(f"sqlite:///{tmp_path / 'q.db'}")
+    q = sa.select(s.runs.c.id).where(compile_filter("metrics.acc > 0.9 and params.C >= 1 and params.learner = 'svm'"))
+    sql = q.compile(st.engine, compile_kwargs={"literal_binds": True})
+    with st.engine.connect() as conn:
+        plan = " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "SCAN params" not in plan and "SCAN latest_metrics" not in plan, plan
+    assert "ix_latest_metrics_key_value" in plan and "ix_params_key_num" in plan, plan

@@ -3,16 +3,27 @@
 The schema grows by appending migrations to :data:`MIGRATIONS`; a store records the
 version it is at in ``schema_version`` and applies the missing steps in one transaction
 when it opens, so an old store upgrades in place and a new one is built the same way.
+That transaction holds a lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory
+lock), so many processes opening a fresh store at once migrate it exactly once.
+
+Step ``_v1`` creates tables from their current definitions, so a later step that changes
+an existing table must leave a store built by today's ``_v1`` unchanged (``IF EXISTS``,
+``checkfirst``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from cairn.errors import StoreError
+
 metadata = sa.MetaData()
+
+RUN_STATUSES = ("running", "complete", "failed", "pruned", "killed")
 
 schema_version = sa.Table(
     "schema_version",
@@ -69,10 +80,9 @@ params = sa.Table(
     sa.Column("value_type", sa.String(8), nullable=False),
     sa.Column("value", sa.Text),
     sa.Column("value_num", sa.Float),
-    sa.Index("ix_params_key_num", "key", "value_num"),
-    sa.Index("ix_params_key_value", "key", "value"),
-)
+)  # its filter indexes are made by _v2
 
+#: Version 1's metric history, one row per point; ``_v2`` moves it into chunks and drops it.
 metrics = sa.Table(
     "metrics",
     metadata,
@@ -84,6 +94,34 @@ metrics = sa.Table(
     sa.Column("timestamp", sa.Float, nullable=False),
     sa.Index("ix_metrics_run_key_step", "run_id", "key", "step"),
     sa.Index("ix_metrics_key_value", "key", "value"),
+)
+
+#: Metric history: each row packs a run's points of one metric from one flush
+#: (see :mod:`cairn.track.series`); a history is its rows in id order.
+metric_chunks = sa.Table(
+    "metric_chunks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), nullable=False),
+    sa.Column("key", sa.String(256), nullable=False),
+    sa.Column("n_points", sa.Integer, nullable=False),
+    sa.Column("step_bytes", sa.LargeBinary, nullable=False),
+    sa.Column("value_bytes", sa.LargeBinary, nullable=False),
+    sa.Column("time_bytes", sa.LargeBinary, nullable=False),
+    sa.Index("ix_metric_chunks_run_key", "run_id", "key", "id"),
+)
+
+#: The latest point of every (run, metric), maintained on write: filters and orderings
+#: on metrics read one indexed row per run instead of the whole history.
+latest_metrics = sa.Table(
+    "latest_metrics",
+    metadata,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), primary_key=True),
+    sa.Column("key", sa.String(256), primary_key=True),
+    sa.Column("value", sa.Float),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False),
+    sa.Index("ix_latest_metrics_key_value", "key", "value", "run_id"),
 )
 
 tags = sa.Table(
@@ -100,7 +138,7 @@ artifacts = sa.Table(
     sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id"), primary_key=True),
     sa.Column("path", sa.String(1024), primary_key=True),
     sa.Column("digest", sa.String(64), nullable=False),
-    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
 )
 
 
@@ -109,21 +147,82 @@ def _v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[experiments, studies, runs, params, metrics, tags, artifacts])
 
 
+def _v2(conn: Connection) -> None:
+    """Chunked metric history, latest metrics maintained on write, value indexes, 64-bit sizes.
+
+    PostgreSQL cannot put a long text in a btree entry, so there param and tag values
+    get hash indexes (equality is what filters on text need); SQLite gets btrees.
+    """
+    from cairn.track.series import CHUNK, pack
+
+    metric_chunks.create(conn)
+    latest_metrics.create(conn)
+    m = metrics.c
+    history = conn.execute(sa.select(m.run_id, m.key, m.step, m.value, m.timestamp)
+                           .order_by(m.run_id, m.key, m.id)).all()
+    series: dict[tuple[str, str], list[Any]] = {}
+    for run_id, key, step, value, ts in history:
+        series.setdefault((run_id, key), []).append((step, value, ts))
+    for (run_id, key), points in series.items():
+        for i in range(0, len(points), CHUNK):
+            conn.execute(metric_chunks.insert().values(run_id=run_id, key=key, **pack(points[i : i + CHUNK])))
+        step, value, ts = max(reversed(points), key=lambda p: (p[0], p[2]))  # ties: the last
+        conn.execute(latest_metrics.insert().values(run_id=run_id, key=key, value=value, step=step, timestamp=ts))
+    metrics.drop(conn)
+    # Filter indexes end in run_id, so a filter reads the run ids from the index alone.
+    for old in ("ix_params_key_num", "ix_params_key_value"):  # version 1's, without run_id
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {old}")
+    conn.exec_driver_sql("CREATE INDEX ix_params_key_num ON params (key, value_num, run_id)")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE artifacts ALTER COLUMN size TYPE BIGINT")
+        conn.exec_driver_sql("CREATE INDEX ix_params_value_hash ON params USING hash (value)")
+        conn.exec_driver_sql("CREATE INDEX ix_tags_value_hash ON tags USING hash (value)")
+    else:
+        conn.exec_driver_sql("CREATE INDEX ix_params_key_value ON params (key, value, run_id)")
+        conn.exec_driver_sql("CREATE INDEX ix_tags_key_value ON tags (key, value, run_id)")
+
+
+def _v3(conn: Connection) -> None:
+    """The model and dataset registry (its tables live in :mod:`cairn.registry.tables`)."""
+    registry_tables.create(conn)
+
+
 #: Ordered schema steps; step ``i`` brings a store from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 
 LATEST = len(MIGRATIONS)
 
 
+#: Columns that hold blob digests. Garbage collection keeps every blob one of them
+#: names; a table that references blobs appends its column here.
+BLOB_REFERENCES: list[sa.Column] = [artifacts.c.digest]
+
+#: Key of the PostgreSQL advisory lock that serialises migrations.
+_MIGRATION_LOCK = 0x6361_6972_6E00  # "cairn\0"
+
+
 def migrate(conn: Connection) -> int:
-    """Bring the schema to :data:`LATEST` inside the caller's transaction; return the version."""
+    """Bring the schema to :data:`LATEST` inside the caller's transaction; return the version.
+
+    The caller's SQLite transaction already holds the write lock (``BEGIN IMMEDIATE``);
+    on PostgreSQL an advisory lock makes concurrent openers wait for the first one.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
     schema_version.create(conn, checkfirst=True)
     current = conn.execute(sa.select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()
     if current is None:
         conn.execute(schema_version.insert().values(id=1, version=0))
         current = 0
+    if current > LATEST:
+        raise StoreError(f"the store is at schema version {current}, newer than this cairn knows ({LATEST}); upgrade cairn")
     for step in MIGRATIONS[current:]:
         step(conn)
     if current != LATEST:
         conn.execute(schema_version.update().where(schema_version.c.id == 1).values(version=LATEST))
     return LATEST
+
+
+# Imported last and always: the registry's tables share this metadata and add their blob
+# columns to BLOB_REFERENCES, which garbage collection must see in every process.
+from cairn.registry import tables as registry_tables  # noqa: E402

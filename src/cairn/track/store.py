@@ -2,30 +2,47 @@
 
 Every subsystem records through this class, so there is one schema, one place that knows
 about SQL dialects, and one place where writes become transactions. SQLite (WAL mode) is
-the default; any SQLAlchemy URL works.
+the default; PostgreSQL works by URL (``postgresql+psycopg://...``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import gc
 import math
 import os
-import shutil
+import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from cairn.errors import StoreError
+from cairn.errors import ArtifactError, StoreError
 from cairn.track import schema as s
+from cairn.track.artifacts import BlobStore, check_path, files_to_log, join_path
+from cairn.track.buffer import MetricBuffer, MetricRow
+from cairn.track.query import plan_search
+from cairn.track.series import CHUNK, MetricHistory, pack, unpack
+from cairn.track.values import (
+    check_key,
+    check_step,
+    check_timestamp,
+    decode_param,
+    encode_param,
+    metric_value,
+)
+
+if TYPE_CHECKING:
+    from cairn.track.run import Run
 
 DEFAULT_URL = "sqlite:///.cairn/cairn.db"
-RUN_STATUSES = ("running", "complete", "failed", "pruned", "killed")
+RUN_STATUSES = s.RUN_STATUSES
+BACKENDS = ("sqlite", "postgresql")
+_BLOB_LOCK = 0x6361_6972_6E01  # PostgreSQL advisory lock between artifact writers and gc
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -39,41 +56,25 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
-def encode_param(value: Any) -> tuple[str, str | None, float | None]:
-    """Split a parameter value into (type, text, number) so types survive the round trip."""
-    if value is None:
-        return "none", None, None
-    if isinstance(value, bool):
-        return "bool", "true" if value else "false", float(value)
-    if isinstance(value, int) or type(value).__name__.startswith(("int", "uint")):
-        return "int", str(int(value)), float(value)
-    if isinstance(value, float) or type(value).__name__.startswith("float"):
-        return "float", repr(float(value)), float(value)
-    return "str", str(value), None
-
-
-def decode_param(value_type: str, value: str | None) -> Any:
-    if value_type == "none":
-        return None
-    if value_type == "bool":
-        return value == "true"
-    if value_type == "int":
-        return int(value)  # type: ignore[arg-type]
-    if value_type == "float":
-        return float(value)  # type: ignore[arg-type]
-    return value
-
-
 class Store:
-    """Tracking database and artifact directory behind one URL."""
+    """Tracking database and artifact directory behind one URL.
 
-    def __init__(self, url: str | None = None, artifact_root: str | Path | None = None):
+    Metric points logged through a :class:`~cairn.track.run.Run` are buffered and
+    written in batches (see :mod:`cairn.track.buffer`); everything else is written
+    when it is called. Reads flush this process's buffer first, so a process always
+    sees what it logged.
+    """
+
+    def __init__(self, url: str | None = None, artifact_root: str | Path | None = None, flush_interval: float = 1.0):
         self.url = resolve_url(url)
         try:
             sa_url = sa.engine.make_url(self.url)
         except sa.exc.ArgumentError:
             raise StoreError(f"'{self.url}' is not a valid store URL") from None
-        self.is_sqlite = sa_url.get_backend_name() == "sqlite"
+        backend = sa_url.get_backend_name()
+        if backend not in BACKENDS:
+            raise StoreError(f"cairn stores live in SQLite or PostgreSQL, not '{backend}'")
+        self.is_sqlite = backend == "sqlite"
         db_file = Path(sa_url.database) if self.is_sqlite and sa_url.database not in (None, "", ":memory:") else None
         if db_file is not None:
             try:
@@ -82,61 +83,94 @@ class Store:
                 raise StoreError(f"cannot create the store directory '{db_file.parent}': {exc.strerror}") from None
         default_root = db_file.parent / "artifacts" if db_file is not None else Path(".cairn") / "artifacts"
         self.artifact_root = Path(artifact_root or os.environ.get("CAIRN_ARTIFACTS") or default_root).resolve()
+        self.blobs = BlobStore(self.artifact_root)
+        self.flush_interval = flush_interval
+        self._buffer: MetricBuffer | None = None
         self.engine = self._make_engine(sa_url)
         try:
             with self.engine.begin() as conn:
                 s.migrate(conn)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store at '{self.url}': {exc.orig if hasattr(exc, 'orig') else exc}") from None
+            raise StoreError(f"cannot open the store at '{self.url}': {_reason(exc)}") from None
 
     def _make_engine(self, sa_url: sa.engine.URL) -> Engine:
         if not self.is_sqlite:
             try:
                 return sa.create_engine(sa_url, pool_pre_ping=True)
             except ImportError as exc:
-                raise StoreError(f"the driver for '{sa_url.get_backend_name()}' is not installed ({exc.name})") from None
+                raise StoreError(f"the driver for '{sa_url.drivername}' is not installed ({exc.name}); "
+                                 "pip install 'cairn-ml[postgres]'") from None
             except sa.exc.NoSuchModuleError:
-                raise StoreError(f"'{sa_url.get_backend_name()}' is not a database cairn can use") from None
+                raise StoreError(f"'{sa_url.drivername}' is not a database driver cairn can use") from None
         engine = sa.create_engine(sa_url, connect_args={"timeout": 60})
 
         @sa.event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, record: Any) -> None:
             dbapi_conn.isolation_level = None  # let BEGIN below control transactions
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=60000")
+            _switch_to_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA case_sensitive_like=ON")  # LIKE as in PostgreSQL
             cur.close()
 
         @sa.event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            # Take the write lock up front: no lock upgrades, so no "database is locked"
-            # deadlocks between concurrent writers, only waiting.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front: no lock upgrades, so no "database is
+            # locked" deadlocks between concurrent writers, only waiting. Readers take no
+            # lock at all (WAL gives them a snapshot), so they never hold writers up.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cairn_read") else "BEGIN IMMEDIATE")
 
         return engine
 
     def close(self) -> None:
+        self.flush()
         self.engine.dispose()
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
 
+    def _insert(self, table: sa.Table) -> Any:
+        """An INSERT that knows ``ON CONFLICT`` in this store's dialect."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return insert(table)
+
+    @contextmanager
+    def _read(self) -> Any:
+        """A read-only connection (on SQLite a snapshot that takes no write lock)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(cairn_read=True)
+
+    @contextmanager
+    def _write(self) -> Any:
+        """A write transaction whose constraint violations read as one sentence."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.IntegrityError as exc:
+            raise StoreError(f"the store refused the write: {_reason(exc)}") from None
+
     # -- experiments and studies ----------------------------------------------------
 
     def experiment_id(self, name: str, conn: Connection | None = None) -> int:
         """The id of experiment ``name``, created on first use."""
+        if not isinstance(name, str) or not name:
+            raise StoreError(f"an experiment name must be a non-empty string, got {name!r}")
         with _maybe_begin(self.engine, conn) as c:
-            found = c.execute(sa.select(s.experiments.c.id).where(s.experiments.c.name == name)).scalar()
-            if found is not None:
-                return int(found)
-            return int(c.execute(s.experiments.insert().values(name=name, created_at=time.time())).inserted_primary_key[0])
+            c.execute(self._insert(s.experiments).values(name=name, created_at=time.time())
+                      .on_conflict_do_nothing(index_elements=["name"]))
+            return int(c.execute(sa.select(s.experiments.c.id).where(s.experiments.c.name == name)).scalar_one())
 
     def create_study(self, experiment: str, name: str, strategy: str, seed: int | None,
                      space: Mapping[str, Any], settings: Mapping[str, Any]) -> tuple[int, str]:
         """Create a study and its parent run in one transaction; return both ids."""
-        with self.engine.begin() as conn:
+        import json
+
+        with self._write() as conn:
             exp_id = self.experiment_id(experiment, conn)
             study_id = int(conn.execute(s.studies.insert().values(
                 experiment_id=exp_id, name=name, strategy=strategy, seed=seed,
@@ -148,7 +182,8 @@ class Store:
         return study_id, run_id
 
     def end_study(self, study_id: int, status: str) -> None:
-        with self.engine.begin() as conn:
+        self.flush()
+        with self._write() as conn:
             conn.execute(s.studies.update().where(s.studies.c.id == study_id).values(status=status))
             parent = conn.execute(sa.select(s.studies.c.parent_run_id).where(s.studies.c.id == study_id)).scalar()
             if parent:
@@ -156,9 +191,11 @@ class Store:
 
     def study(self, study_id: int | None = None) -> dict[str, Any] | None:
         """A study as a dict (``None`` picks the latest); ``None`` if there is none."""
+        import json
+
         q = sa.select(s.studies, s.experiments.c.name.label("experiment")).join(s.experiments)
         q = q.where(s.studies.c.id == study_id) if study_id is not None else q.order_by(s.studies.c.id.desc()).limit(1)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(q).mappings().first()
         if row is None:
             return None
@@ -168,12 +205,24 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------
 
+    def start_run(self, experiment: str | int = "default", name: str | None = None, parent: str | None = None,
+                  study_id: int | None = None, trial_number: int | None = None,
+                  params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None) -> Run:
+        """Create a run and return the handle that logs to it."""
+        from cairn.track.run import Run
+
+        run_id = self.create_run(experiment, name, study_id, parent, trial_number, params, tags)
+        return Run(self, run_id, name)
+
     def create_run(self, experiment: str | int = "default", name: str | None = None, study_id: int | None = None,
                    parent_run_id: str | None = None, trial_number: int | None = None,
-                   params: Mapping[str, Any] | None = None, tags: Mapping[str, str] | None = None) -> str:
+                   params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None) -> str:
         """Start a run (status ``running``) with its params and tags in one transaction."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             exp_id = experiment if isinstance(experiment, int) else self.experiment_id(experiment, conn)
+            if parent_run_id is not None and conn.execute(
+                    sa.select(s.runs.c.id).where(s.runs.c.id == parent_run_id)).first() is None:
+                raise StoreError(f"there is no run '{parent_run_id}' to be the parent")
             run_id = self._insert_run(conn, exp_id, name, study_id, parent_run_id, trial_number)
             self._insert_params(conn, run_id, params or {})
             self._upsert_tags(conn, run_id, tags or {})
@@ -188,49 +237,115 @@ class Store:
         return run_id
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        """Record params; logging a param again is fine only with the same value."""
+        with self._write() as conn:
             self._insert_params(conn, run_id, params)
 
     def _insert_params(self, conn: Connection, run_id: str, params: Mapping[str, Any]) -> None:
-        rows = []
-        for key, value in params.items():
-            vtype, text, num = encode_param(value)
-            rows.append({"run_id": run_id, "key": str(key), "value_type": vtype, "value": text, "value_num": num})
-        if rows:
-            conn.execute(s.params.insert(), rows)
-
-    def log_metrics(self, run_id: str, values: Mapping[str, float], step: int = 0, timestamp: float | None = None) -> None:
-        with self.engine.begin() as conn:
-            self._insert_metrics(conn, run_id, values, step, timestamp)
-
-    def _insert_metrics(self, conn: Connection, run_id: str, values: Mapping[str, float], step: int = 0,
-                        timestamp: float | None = None) -> None:
-        ts = time.time() if timestamp is None else timestamp
-        rows = [{"run_id": run_id, "key": str(k), "value": _finite_or_none(v), "step": int(step), "timestamp": ts}
-                for k, v in values.items()]
-        if rows:
-            conn.execute(s.metrics.insert(), rows)
+        rows = {check_key(k, "param"): encode_param(v) for k, v in params.items()}
+        if not rows:
+            return
+        p = s.params.c
+        existing = conn.execute(sa.select(p.key, p.value_type, p.value).where(
+            (p.run_id == run_id) & p.key.in_(list(rows)))).all()
+        for key, value_type, value in existing:
+            if (value_type, value) != rows[key][:2]:
+                raise StoreError(f"param '{key}' of run {run_id[:8]} is already {decode_param(value_type, value)!r}; "
+                                 "a run's params cannot change")
+        known = {key for key, _, _ in existing}
+        new = [{"run_id": run_id, "key": k, "value_type": t, "value": text, "value_num": num}
+               for k, (t, text, num) in rows.items() if k not in known]
+        if new:
+            conn.execute(s.params.insert(), new)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._upsert_tags(conn, run_id, tags)
 
     def _upsert_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any]) -> None:
-        for key, value in tags.items():
-            conn.execute(s.tags.delete().where((s.tags.c.run_id == run_id) & (s.tags.c.key == str(key))))
-            conn.execute(s.tags.insert().values(run_id=run_id, key=str(key), value=str(value)))
+        rows = [{"run_id": run_id, "key": check_key(k, "tag"), "value": str(v)} for k, v in tags.items()]
+        if rows:
+            ins = self._insert(s.tags)
+            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "key"], set_={"value": ins.excluded.value}),
+                         rows)
 
-    def end_run(self, run_id: str, status: str = "complete", metrics: Mapping[str, float] | None = None,
+    # -- metrics --------------------------------------------------------------------
+
+    @property
+    def buffer(self) -> MetricBuffer:
+        """This store's metric buffer (created on first use)."""
+        if self._buffer is None:
+            self._buffer = MetricBuffer(self.write_metrics, self.flush_interval)
+        return self._buffer
+
+    def flush(self) -> None:
+        """Write this process's buffered metric points now."""
+        if self._buffer is not None:
+            self._buffer.flush()
+
+    def log_metrics(self, run_id: str, values: Mapping[str, Any], step: int = 0, timestamp: float | None = None) -> None:
+        """Write metric points now (unbuffered); a run handle buffers instead."""
+        self.write_metrics(metric_rows(run_id, values, step, timestamp))
+
+    def write_metrics(self, rows: Sequence[MetricRow]) -> None:
+        """Append points to the history and advance ``latest_metrics``, in one transaction.
+
+        The latest point of a metric is the one with the highest step, then the latest
+        timestamp, whatever order points arrive in.
+        """
+        if not rows:
+            return
+        with self._write() as conn:
+            self._insert_metrics(conn, rows)
+
+    def _insert_metrics(self, conn: Connection, rows: Sequence[MetricRow]) -> None:
+        series: dict[tuple[str, str], list[tuple[int, float | None, float]]] = {}
+        newest: dict[tuple[str, str], MetricRow] = {}
+        for row in rows:
+            key = row[:2]
+            series.setdefault(key, []).append((row[3], row[2], row[4]))
+            seen = newest.get(key)
+            if seen is None or (row[3], row[4]) >= (seen[3], seen[4]):
+                newest[key] = row
+        chunks = [{"run_id": run_id, "key": key, **pack(points[i : i + CHUNK])}
+                  for (run_id, key), points in series.items() for i in range(0, len(points), CHUNK)]
+        ins = self._insert(s.latest_metrics)
+        lm, new = s.latest_metrics.c, ins.excluded
+        upsert = ins.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={"value": new.value, "step": new.step, "timestamp": new.timestamp},
+            where=(new.step > lm.step) | ((new.step == lm.step) & (new.timestamp >= lm.timestamp)))
+        conn.execute(s.metric_chunks.insert(), chunks)
+        conn.execute(upsert, [{"run_id": r, "key": k, "value": v, "step": st, "timestamp": ts}
+                              for r, k, v, st, ts in newest.values()])
+
+    def metric_history(self, run_id: str, key: str) -> MetricHistory:
+        """Every point of one metric of one run, by step (non-finite values as NaN)."""
+        self.flush()
+        c = s.metric_chunks.c
+        q = sa.select(c.step_bytes, c.value_bytes, c.time_bytes).where((c.run_id == run_id) & (c.key == key))
+        with self._read() as conn:
+            return unpack(conn.execute(q.order_by(c.id)).all())
+
+    # -- ending, reading, searching, deleting runs ----------------------------------
+
+    def end_run(self, run_id: str, status: str = "complete", metrics: Mapping[str, Any] | None = None,
                 tags: Mapping[str, Any] | None = None) -> None:
-        """Finish a run: final metrics, tags and status land together or not at all."""
-        with self.engine.begin() as conn:
-            self._insert_metrics(conn, run_id, metrics or {})
+        """Finish a run: final metrics, tags and status land together or not at all.
+
+        Buffered points are written first, so an ended run has all its points.
+        """
+        rows = metric_rows(run_id, metrics or {})
+        self.flush()
+        with self._write() as conn:
+            if rows:
+                self._insert_metrics(conn, rows)
             self._upsert_tags(conn, run_id, tags or {})
             self._end_run(conn, run_id, status)
 
     def _end_run(self, conn: Connection, run_id: str, status: str) -> None:
         if status not in RUN_STATUSES:
-            raise ValueError(f"unknown run status {status!r}")
+            raise StoreError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
         conn.execute(s.runs.update().where(s.runs.c.id == run_id).values(status=status, end_time=time.time()))
 
     def runs(self, study_id: int | None = None, parent_run_id: str | None = None,
@@ -243,70 +358,216 @@ class Store:
             q = q.where(s.runs.c.parent_run_id == parent_run_id)
         if run_ids is not None:
             q = q.where(s.runs.c.id.in_(list(run_ids)))
-        q = q.order_by(s.runs.c.trial_number, s.runs.c.start_time)
-        with self.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(q).mappings()]
-            ids = [r["id"] for r in rows]
+        return self._fetch(q.order_by(s.runs.c.trial_number, s.runs.c.start_time))
+
+    def search_runs(self, filter: str | None = None, experiment: str | Sequence[str] | None = None,
+                    order_by: Sequence[str] | None = None, max_results: int | None = 1000,
+                    study_id: int | None = None) -> list[dict[str, Any]]:
+        """Runs matching a filter (see :mod:`cairn.track.query`), compiled to SQL.
+
+        ``order_by`` items look like ``"metrics.accuracy desc"``; ties and the default
+        order are newest first.
+        """
+        if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
+                                        or max_results < 1):
+            raise StoreError(f"max_results must be a positive integer, got {max_results!r}")
+        conditions = []
+        if experiment is not None:
+            conditions.append(s.runs.c.experiment_id.in_(self._experiment_ids(experiment)))
+        if study_id is not None:
+            conditions.append(s.runs.c.study_id == study_id)
+        return self._fetch(*plan_search(filter, conditions, order_by or ()), limit=max_results)
+
+    def _experiment_ids(self, experiment: str | Sequence[str]) -> list[int]:
+        names = [experiment] if isinstance(experiment, str) else list(experiment)
+        with self._read() as conn:
+            found = dict(conn.execute(sa.select(s.experiments.c.name, s.experiments.c.id)
+                                      .where(s.experiments.c.name.in_(names))).all())
+        missing = [n for n in names if n not in found]
+        if missing:
+            raise StoreError(f"there is no experiment '{missing[0]}'")
+        return list(found.values())
+
+    def _fetch(self, *queries: sa.Select, limit: int | None = None) -> list[dict[str, Any]]:
+        """Runs from queries over ``runs`` (one after the other, at most ``limit``), each
+        with its params, latest metrics and tags, read in one snapshot."""
+        self.flush()
+        p, lm, t = s.params.c, s.latest_metrics.c, s.tags.c
+        with self._read() as conn, _gc_paused():
+            rows: list[dict[str, Any]] = []
+            for q in queries:
+                if limit is not None and len(rows) >= limit:
+                    break
+                q = q if limit is None else q.limit(limit - len(rows))
+                rows += [dict(r) for r in conn.execute(q).mappings().all()]
             by_id = {r["id"]: r for r in rows}
             for r in rows:
                 r.update(params={}, metrics={}, tags={})
                 r["duration"] = (r["end_time"] - r["start_time"]) if r["end_time"] else None
-            for chunk in _chunks(ids, 500):
-                for p in conn.execute(sa.select(s.params).where(s.params.c.run_id.in_(chunk))).mappings():
-                    by_id[p["run_id"]]["params"][p["key"]] = decode_param(p["value_type"], p["value"])
-                mq = sa.select(s.metrics).where(s.metrics.c.run_id.in_(chunk)).order_by(s.metrics.c.step, s.metrics.c.id)
-                for m in conn.execute(mq).mappings():
-                    by_id[m["run_id"]]["metrics"][m["key"]] = m["value"] if m["value"] is not None else math.nan
-                for t in conn.execute(sa.select(s.tags).where(s.tags.c.run_id.in_(chunk))).mappings():
-                    by_id[t["run_id"]]["tags"][t["key"]] = t["value"]
+            # .all() fetches in one call; iterating a result would fetch row by row
+            for chunk in _chunks(list(by_id), 500):
+                for run_id, key, value_type, value in conn.execute(
+                        sa.select(p.run_id, p.key, p.value_type, p.value).where(p.run_id.in_(chunk))).all():
+                    by_id[run_id]["params"][key] = decode_param(value_type, value)
+                for run_id, key, value in conn.execute(
+                        sa.select(lm.run_id, lm.key, lm.value).where(lm.run_id.in_(chunk))).all():
+                    by_id[run_id]["metrics"][key] = math.nan if value is None else value
+                for run_id, key, value in conn.execute(
+                        sa.select(t.run_id, t.key, t.value).where(t.run_id.in_(chunk))).all():
+                    by_id[run_id]["tags"][key] = value
         return rows
 
     def run(self, run_id: str) -> dict[str, Any]:
         """One run by id or unique id prefix."""
-        with self.engine.connect() as conn:
-            ids = list(conn.execute(sa.select(s.runs.c.id).where(s.runs.c.id.like(f"{run_id}%")).limit(2)).scalars())
-        if len(ids) != 1:
+        return self.runs(run_ids=[self.resolve_run_id(run_id)])[0]
+
+    def resolve_run_id(self, run_id: str, conn: Connection | None = None) -> str:
+        """The full id of the one run whose id starts with ``run_id``."""
+        q = sa.select(s.runs.c.id).where(s.runs.c.id.startswith(str(run_id), autoescape=True)).limit(2)
+        if conn is None:
+            with self._read() as c:
+                ids = list(c.execute(q).scalars())
+        else:
+            ids = list(conn.execute(q).scalars())
+        if len(ids) != 1 or not run_id:
             raise StoreError(f"no run matches '{run_id}'" if not ids else f"run id prefix '{run_id}' is ambiguous")
-        return self.runs(run_ids=ids)[0]
+        return ids[0]
+
+    def count_runs(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() or 0)
+
+    def delete_runs(self, run_ids: Iterable[str]) -> dict[str, int]:
+        """Delete runs with their child runs, their records and every blob only they used.
+
+        Unknown ids change nothing. A study whose parent run goes goes with it. Returns
+        the counts of runs and blobs removed and the bytes freed.
+        """
+        self.flush()
+        with self._write() as conn:
+            doomed = {self.resolve_run_id(r, conn) for r in run_ids}
+            frontier = set(doomed)
+            while frontier:
+                children = set(conn.execute(sa.select(s.runs.c.id).where(s.runs.c.parent_run_id.in_(frontier))).scalars())
+                frontier = children - doomed
+                doomed |= frontier
+            digests: set[str] = set()
+            for chunk in _chunks(sorted(doomed), 500):
+                digests |= set(conn.execute(sa.select(s.artifacts.c.digest).where(s.artifacts.c.run_id.in_(chunk))).scalars())
+                for table in (s.artifacts, s.tags, s.params, s.metric_chunks, s.latest_metrics):
+                    conn.execute(table.delete().where(table.c.run_id.in_(chunk)))
+                conn.execute(s.runs.update().where(s.runs.c.id.in_(chunk)).values(parent_run_id=None))
+            for chunk in _chunks(sorted(doomed), 500):
+                conn.execute(s.runs.delete().where(s.runs.c.id.in_(chunk)))
+            orphan_studies = s.studies.delete().where(
+                ~sa.exists().where(s.runs.c.study_id == s.studies.c.id)
+                & (s.studies.c.parent_run_id.in_(sorted(doomed))))
+            conn.execute(orphan_studies)
+        blobs, freed = self._reclaim(digests)
+        return {"runs": len(doomed), "blobs": blobs, "bytes": freed}
 
     # -- artifacts ------------------------------------------------------------------
 
-    def log_artifact(self, run_id: str, source: str | Path, name: str | None = None) -> str:
-        """Copy a file into the content-addressed blob store and link it to the run."""
+    def log_artifact(self, run_id: str, source: str | Path, name: str | None = None) -> list[dict[str, Any]]:
+        """Store a file, or every file under a directory, as artifacts of a run.
+
+        A file is stored at ``name`` (default: its file name); a directory's files at
+        ``name/<path inside the directory>`` (default name: the directory's name).
+        Returns the artifacts written as dicts of path, digest and size.
+        """
         source = Path(source)
-        digest, size = _sha256(source), source.stat().st_size
-        blob = self._blob_path(digest)
-        if not blob.exists():
-            blob.parent.mkdir(parents=True, exist_ok=True)
-            tmp = blob.with_suffix(f".tmp{uuid.uuid4().hex}")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, blob)
-        rel = name or source.name
-        with self.engine.begin() as conn:
-            conn.execute(s.artifacts.delete().where((s.artifacts.c.run_id == run_id) & (s.artifacts.c.path == rel)))
-            conn.execute(s.artifacts.insert().values(run_id=run_id, path=rel, digest=digest, size=size))
-        return digest
+        base = check_path(name) if name else check_path(Path(os.path.abspath(source)).name)
+        entries = [(file, base if not source.is_dir() else join_path(base, rel)) for file, rel in files_to_log(source)]
+        staged = [(path, *self.blobs.stage(file)) for file, path in entries]
+        try:
+            with self._write() as conn:
+                if conn.execute(sa.select(s.runs.c.id).where(s.runs.c.id == run_id)).first() is None:
+                    raise StoreError(f"there is no run '{run_id}'")
+                self._lock_blobs(conn, exclusive=False)
+                for _, digest, _, tmp in staged:
+                    self.blobs.publish(tmp, digest)
+                rows = [{"run_id": run_id, "path": path, "digest": digest, "size": size}
+                        for path, digest, size, _ in staged]
+                ins = self._insert(s.artifacts)
+                conn.execute(ins.on_conflict_do_update(
+                    index_elements=["run_id", "path"], set_={"digest": ins.excluded.digest, "size": ins.excluded.size}), rows)
+        finally:
+            for *_, tmp in staged:
+                tmp.unlink(missing_ok=True)
+        return [{"path": path, "digest": digest, "size": size} for path, digest, size, _ in staged]
+
+    def artifacts(self, run_id: str, path: str | None = None) -> list[dict[str, Any]]:
+        """A run's artifacts (all, or the file or folder at ``path``) as path, digest, size."""
+        a = s.artifacts.c
+        q = sa.select(a.path, a.digest, a.size).where(a.run_id == run_id)
+        if path:
+            path = check_path(path.rstrip("/"))
+            q = q.where((a.path == path) | a.path.startswith(path + "/", autoescape=True))
+        with self._read() as conn:
+            return [dict(r) for r in conn.execute(q.order_by(a.path)).mappings()]
 
     def artifact_path(self, run_id: str, name: str) -> Path:
         """Where the blob behind a run's artifact lives on disk."""
-        with self.engine.connect() as conn:
-            digest = conn.execute(sa.select(s.artifacts.c.digest).where(
-                (s.artifacts.c.run_id == run_id) & (s.artifacts.c.path == name))).scalar()
-        if digest is None:
-            raise StoreError(f"run '{run_id}' has no artifact '{name}'")
-        return self._blob_path(digest)
+        found = [a for a in self.artifacts(run_id, name) if a["path"] == name]
+        if not found:
+            raise ArtifactError(f"run '{run_id}' has no artifact '{name}'")
+        return self.blobs.path(found[0]["digest"])
 
-    def artifacts(self, run_id: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            q = sa.select(s.artifacts).where(s.artifacts.c.run_id == run_id).order_by(s.artifacts.c.path)
-            return [dict(r) for r in conn.execute(q).mappings()]
+    def download_artifacts(self, run_id: str, path: str | None, dst: str | Path) -> Path:
+        """Copy a run's artifact (a file or a folder; all when ``path`` is empty) under ``dst``.
 
-    def _blob_path(self, digest: str) -> Path:
-        return self.artifact_root / digest[:2] / digest
+        Files keep their paths relative to the run, so ``dst/<path>`` is returned.
+        """
+        found = self.artifacts(run_id, path)
+        if not found:
+            raise ArtifactError(f"run '{run_id}' has no artifact '{path}'" if path else f"run '{run_id}' has no artifacts")
+        root = Path(dst).resolve()
+        for a in found:
+            target = root / check_path(a["path"])
+            if not target.resolve().is_relative_to(root):
+                raise ArtifactError(f"'{target}' leads outside '{root}' through a link; not writing there")
+            self.blobs.copy_out(a["digest"], target)
+        return root / path.rstrip("/") if path else root
 
-    def count_runs(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() or 0)
+    def gc(self) -> dict[str, int]:
+        """Remove every blob no artifact (or other reference) names; return counts and bytes."""
+        self.blobs.remove_stale_staging()
+        blobs, freed = self._reclaim(None)
+        return {"blobs": blobs, "bytes": freed}
+
+    def _reclaim(self, candidates: Iterable[str] | None) -> tuple[int, int]:
+        """Delete the candidate blobs (all on disk when ``None``) that nothing references.
+
+        Runs under the lock artifact writers take, so a blob cannot gain a reference
+        between the check and the unlink.
+        """
+        removed = freed = 0
+        with self.engine.begin() as conn:
+            self._lock_blobs(conn, exclusive=True)
+            targets = self.blobs.digests() if candidates is None else set(candidates)
+            for column in s.BLOB_REFERENCES:
+                for chunk in _chunks(sorted(targets), 500):
+                    targets -= set(conn.execute(sa.select(column).where(column.in_(chunk)).distinct()).scalars())
+            for digest in targets:
+                size = self.blobs.remove(digest)
+                if size is not None:
+                    removed, freed = removed + 1, freed + size
+        return removed, freed
+
+    def _lock_blobs(self, conn: Connection, exclusive: bool) -> None:
+        # SQLite transactions here already hold the one write lock (BEGIN IMMEDIATE).
+        if not self.is_sqlite:
+            fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            conn.execute(sa.text(f"SELECT {fn}(:key)"), {"key": _BLOB_LOCK})
+
+
+
+
+def metric_rows(run_id: str, values: Mapping[str, Any], step: int = 0, timestamp: float | None = None) -> list[MetricRow]:
+    """Checked metric points for one run, one step and one time."""
+    step = check_step(step)
+    ts = time.time() if timestamp is None else check_timestamp(timestamp)
+    return [(run_id, check_key(k, "metric"), metric_value(k, v), step, ts) for k, v in values.items()]
 
 
 class _maybe_begin:
@@ -326,17 +587,44 @@ class _maybe_begin:
             self._ctx.__exit__(*exc)
 
 
-def _finite_or_none(value: float) -> float | None:
-    v = float(value)
-    return v if math.isfinite(v) else None
+@contextmanager
+def _gc_paused() -> Any:
+    """Hold off the cyclic garbage collector while building many small dicts.
+
+    They form no cycles, but creating tens of thousands of objects triggers collections
+    that walk every object of the process; in a big process that was most of a search.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def _switch_to_wal(cursor: Any, patience: float = 60.0) -> None:
+    """Put a SQLite file in WAL mode, waiting out other processes doing the same.
+
+    On a fresh file the switch needs an exclusive lock, and SQLite answers "database is
+    locked" at once (without its busy handler, to avoid a deadlock) when several
+    processes try it together; no transaction is open, so trying again is safe.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _reason(exc: sa.exc.SQLAlchemyError) -> str:
+    """The first line of the driver's message."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
