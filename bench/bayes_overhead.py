@@ -12,6 +12,7 @@ Branin, Hartmann3/6 and Rosenbrock/Levy/Ackley in 10-D, against random search.
     python bench/bayes_overhead.py                   # 5 seeds x 100 evaluations, both parts
     python bench/bayes_overhead.py --only overhead   # just the timings
     python bench/bayes_overhead.py --jobs 4          # regret runs in 4 processes
+    python bench/bayes_overhead.py --only overhead --tpe-trials 100,1000,10000
 """
 
 from __future__ import annotations
@@ -82,11 +83,11 @@ def reference_ms() -> float:
     return best * 1e3
 
 
-def overhead() -> list[str]:
+def overhead(tpe_trials: tuple[int, ...] = (100, 1000)) -> list[str]:
     space, rows = mixed_space(), []
     tpe = TPE(space, seed=0)
     done = 0
-    for n in (100, 1000):
+    for n in sorted(tpe_trials):
         ms_per_trial(tpe, n - 10 - done)
         rows.append(f"| TPE | {n} | {ms_per_trial(tpe, 20):.2f} |")
         done = n + 10
@@ -130,12 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--evals", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--only", choices=("overhead", "regret"))
+    parser.add_argument("--tpe-trials", default="100,1000", help="history sizes at which TPE is timed")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "bayes_overhead.md")
     args = parser.parse_args(argv)
     command = "python bench/bayes_overhead.py " + " ".join(argv if argv is not None else sys.argv[1:])
     parts = [f"# Model-based strategies: overhead and regret\n\n`{command.strip()}`\n"]
     if args.only != "regret":
-        parts += ["## Overhead on a 10-D mixed space\n", *overhead(), ""]
+        tpe_trials = tuple(int(n) for n in args.tpe_trials.split(","))
+        parts += ["## Overhead on a 10-D mixed space\n", *overhead(tpe_trials), ""]
         print("\n".join(parts))
     if args.only != "overhead":
         body = regret(args.seeds, args.evals, args.jobs)

@@ -196,6 +196,9 @@ class TPE(ModelBasedOptimizer):
     ):
         super().__init__(space, seed, n_initial, initial, liar)
         self.options = dict(n_candidates=n_candidates, prior_weight=prior_weight, multivariate=multivariate)
+        self._proposer = tpe.Proposer(self.encoding, **self.options)
 
     def _suggest(self, U: np.ndarray, M: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return tpe.suggest(self.encoding, U, M, y, self.rng, **self.options)
+        # Told rows (the first len(self._losses)) never change, so the proposer keeps
+        # its bad density between asks; pending rows after them come and go.
+        return self._proposer(U, M, y, self.rng, n_final=len(self._losses))
