@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -31,12 +32,14 @@ from cairn.errors import UserError
 ARG = "arg"
 #: The operation of a patch instance; its literal is the patch name.
 PATCH = "patch"
+#: Op names and fingerprints are written unquoted into tab-separated trace lines.
+_TRACE_FIELD = re.compile(r"[^\t\r\n]+")
 
 
 class Item:
     """One node of a lineage DAG; immutable, hashable, cheap to build.
 
-    ``literal`` is text (see :func:`literal`); ``data`` a fingerprint of external data;
+    ``literal`` is text (see :func:`canonical`); ``data`` a fingerprint of external data;
     ``seed`` the seed of the operation's random choices, if it makes any.
     """
 
@@ -53,8 +56,14 @@ class Item:
 
     def __init__(self, op: str, inputs: Sequence[Item] = (), literal: str | None = None,
                  data: str | None = None, seed: int | None = None, *, body: Item | None = None):
-        if not isinstance(op, str) or not op:
-            raise UserError(f"a lineage operation must be a non-empty string, got {op!r}")
+        if not isinstance(op, str) or not _TRACE_FIELD.fullmatch(op):
+            raise UserError(f"a lineage operation must be a non-empty string without tabs or newlines, got {op!r}")
+        if data is not None and (not isinstance(data, str) or not _TRACE_FIELD.fullmatch(data)):
+            raise UserError(f"the data of lineage operation '{op}' must be a fingerprint (non-empty text without "
+                            f"tabs or newlines), not {data!r:.40}")
+        if literal is not None and not isinstance(literal, str):
+            raise UserError(f"the literal of lineage operation '{op}' must be canonical text (see canonical), "
+                            f"got {type(literal).__name__}")
         inputs = tuple(inputs)
         if not all(isinstance(i, Item) for i in inputs):
             raise UserError(f"the inputs of lineage operation '{op}' must be lineage items")
@@ -72,6 +81,9 @@ class Item:
             object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("lineage items are immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError("lineage items are immutable")
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -130,7 +142,7 @@ class Item:
 
 
 def leaf(op: str, literal: Any = None, data: str | None = None, seed: int | None = None) -> Item:
-    """An item without inputs, its literal made canonical with :func:`literal`."""
+    """An item without inputs, its literal made canonical with :func:`canonical`."""
     return Item(op, (), None if literal is None else canonical(literal), data, seed)
 
 

@@ -40,8 +40,6 @@ def serialize(root: Item) -> str:
                       "" if node.seed is None else str(node.seed), node.data or "", json.dumps(node.literal),
                       "" if node.body is None else str(numbers[node.body.digest]))
             lines.append("\t".join(fields))
-    if lines[-1].split("\t", 1)[0] != str(numbers[root.digest]):
-        lines.append(lines[numbers[root.digest] + 1])  # the root was met earlier as a body input
     return "\n".join(lines) + "\n"
 
 
@@ -53,16 +51,26 @@ def parse(text: str) -> Item:
     items: list[Item] = []
     for n, line in enumerate(lines[1:], 2):
         try:
-            number, op, inputs, seed, data, literal, body = line.split("\t")
-            if int(number) > len(items):
+            fields = line.split("\t")
+            if len(fields) != 7:
+                raise ValueError(f"it has {len(fields)} tab-separated fields instead of 7")
+            number, op, inputs, seed, data, literal, body = fields
+            if int(number) != len(items):
                 raise ValueError(f"item {number} comes out of order")
-            refs = [items[int(i)] for i in inputs.split(",")] if inputs else []
+            refs = [_defined(items, i) for i in inputs.split(",")] if inputs else []
             item = Item(op, refs, json.loads(literal), data or None, int(seed) if seed else None,
-                        body=items[int(body)] if body else None)
-        except (ValueError, IndexError, json.JSONDecodeError, UserError) as exc:
+                        body=_defined(items, body) if body else None)
+        except (ValueError, UserError) as exc:
             raise UserError(f"line {n} of the lineage trace is malformed: {exc}") from None
-        if int(number) == len(items):
-            items.append(item)
+        items.append(item)
     if not items:
         raise UserError("the lineage trace holds no items")
     return item
+
+
+def _defined(items: list[Item], number: str) -> Item:
+    """The item a reference names, which must come earlier in the trace."""
+    k = int(number)
+    if not 0 <= k < len(items):
+        raise ValueError(f"item {k} is used before it is defined")
+    return items[k]
