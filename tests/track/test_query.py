@@ -2,6 +2,7 @@ import math
 from collections.abc import Iterator
 from contextlib import ExitStack
 
+import numpy as np
 import pytest
 
 import cairn
@@ -132,3 +133,16 @@ def test_bad_order_by(runs: Store) -> None:
         runs.search_runs("", order_by=["metrics.accuracy downwards"])
     with pytest.raises(StoreError, match="max_results"):
         runs.search_runs("", max_results=0)
+
+
+def test_search_returns_every_value_exactly(store) -> None:
+    """Params and tags come back packed per run; the values must still be the ones logged."""
+    rng = np.random.default_rng(0)
+    metrics = {f"m{i}": float(v) for i, v in enumerate(rng.uniform(-1, 1, 40) * 10.0 ** rng.integers(-300, 300, 40))}
+    metrics["third"] = 0.1 + 0.2
+    params = {"i": 2**62, "f": 0.1 + 0.2, "b": False, "s": 'quote " tab \t newline \n', "n": None, "tiny": 5e-324}
+    tags = {"a\tb": "x\ny", "empty": "", "unicode": "héllo ✓"}
+    store.start_run("exact", "r", params=params).end("complete", metrics=metrics, tags=tags)
+    (run,) = store.search_runs("", experiment="exact")
+    assert run["metrics"] == metrics and run["tags"] == tags
+    assert run["params"] == params and all(type(run["params"][k]) is type(v) for k, v in params.items())

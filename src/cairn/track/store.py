@@ -413,19 +413,21 @@ class Store:
                 r.update(params={}, metrics={}, tags={})
                 r["duration"] = (r["end_time"] - r["start_time"]) if r["end_time"] else None
             # .all() fetches in one call; iterating a result would fetch row by row
+            # One JSON row per run for text values, not one row per value: most of the time
+            # went into building a Python row for each of the ~20 params of a run. Metrics
+            # stay rows: SQLite can print no float as text that reads back to the same bits.
+            packed_params = self._json_array(p.key, p.value_type, p.value)
+            packed_tags = self._json_array(t.key, t.value)
             for chunk in _chunks(list(by_id), 500):
-                # One JSON row per run, not one row per param: most of the time went into
-                # building a Python row for each of the ~20 params of every run.
-                packed = self._json_array(p.key, p.value_type, p.value)
-                for run_id, items in conn.execute(
-                        sa.select(p.run_id, packed).where(p.run_id.in_(chunk)).group_by(p.run_id)).all():
-                    by_id[run_id]["params"] = {k: decode_param(t, v) for k, t, v in json.loads(items)}
+                for run_id, items in conn.execute(sa.select(p.run_id, packed_params)
+                                                  .where(p.run_id.in_(chunk)).group_by(p.run_id)).all():
+                    by_id[run_id]["params"] = {k: decode_param(kind, v) for k, kind, v in json.loads(items)}
                 for run_id, key, value in conn.execute(
                         sa.select(lm.run_id, lm.key, lm.value).where(lm.run_id.in_(chunk))).all():
                     by_id[run_id]["metrics"][key] = math.nan if value is None else value
-                for run_id, key, value in conn.execute(
-                        sa.select(t.run_id, t.key, t.value).where(t.run_id.in_(chunk))).all():
-                    by_id[run_id]["tags"][key] = value
+                for run_id, items in conn.execute(sa.select(t.run_id, packed_tags)
+                                                  .where(t.run_id.in_(chunk)).group_by(t.run_id)).all():
+                    by_id[run_id]["tags"] = dict(json.loads(items))
         return rows
 
     def run(self, run_id: str) -> dict[str, Any]:
