@@ -25,6 +25,9 @@ metadata = sa.MetaData()
 
 RUN_STATUSES = ("running", "complete", "failed", "pruned", "killed")
 
+#: A study whose process died while it ran (its parent run's heartbeat expired).
+STUDY_INTERRUPTED = "interrupted"
+
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -67,10 +70,19 @@ runs = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("start_time", sa.Float, nullable=False),
     sa.Column("end_time", sa.Float),
+    sa.Column("heartbeat", sa.Float),  # epoch seconds of the running process's last beat; added by _v4
     sa.Index("ix_runs_study", "study_id", "trial_number"),
     sa.Index("ix_runs_experiment", "experiment_id", "start_time"),
     sa.Index("ix_runs_parent", "parent_run_id"),
 )
+
+#: The condition "the run is running", with the status as a literal: SQLite uses a
+#: partial index only for a query that repeats its WHERE clause, bound values do not count.
+RUNNING = runs.c.status == sa.literal_column("'running'")
+
+#: The running runs alone, so looking for expired heartbeats reads a few index entries
+#: instead of every run ever recorded.
+runs_running = sa.Index("ix_runs_running", runs.c.heartbeat, sqlite_where=RUNNING, postgresql_where=RUNNING)
 
 params = sa.Table(
     "params",
@@ -187,8 +199,16 @@ def _v3(conn: Connection) -> None:
     registry_tables.create(conn)
 
 
+def _v4(conn: Connection) -> None:
+    """Run heartbeats, so a run whose process died can be told from one still running."""
+    if "heartbeat" not in {c["name"] for c in sa.inspect(conn).get_columns("runs")}:  # today's _v1 has it
+        column_type = runs.c.heartbeat.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE runs ADD COLUMN heartbeat {column_type}")
+    runs_running.create(conn, checkfirst=True)
+
+
 #: Ordered schema steps; step ``i`` brings a store from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 
 LATEST = len(MIGRATIONS)
 

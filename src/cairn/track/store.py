@@ -26,6 +26,7 @@ from cairn.errors import ArtifactError, StoreError
 from cairn.track import schema as s
 from cairn.track.artifacts import BlobStore, check_path, files_to_log, join_path
 from cairn.track.buffer import MetricBuffer, MetricRow
+from cairn.track.heartbeat import Heartbeat
 from cairn.track.query import plan_search
 from cairn.track.series import CHUNK, MetricHistory, pack, unpack
 from cairn.track.values import (
@@ -63,10 +64,12 @@ class Store:
     Metric points logged through a :class:`~cairn.track.run.Run` are buffered and
     written in batches (see :mod:`cairn.track.buffer`); everything else is written
     when it is called. Reads flush this process's buffer first, so a process always
-    sees what it logged.
+    sees what it logged. Runs this store started beat every ``heartbeat_interval``
+    seconds until they end (see :mod:`cairn.track.heartbeat`).
     """
 
-    def __init__(self, url: str | None = None, artifact_root: str | Path | None = None, flush_interval: float = 1.0):
+    def __init__(self, url: str | None = None, artifact_root: str | Path | None = None, flush_interval: float = 1.0,
+                 heartbeat_interval: float = 10.0):
         self.url = resolve_url(url)
         try:
             sa_url = sa.engine.make_url(self.url)
@@ -87,6 +90,7 @@ class Store:
         self.blobs = BlobStore(self.artifact_root)
         self.flush_interval = flush_interval
         self._buffer: MetricBuffer | None = None
+        self._heartbeat = Heartbeat(self._beat, heartbeat_interval)
         self.engine = self._make_engine(sa_url)
         try:
             with self.engine.begin() as conn:
@@ -126,7 +130,9 @@ class Store:
         return engine
 
     def close(self) -> None:
+        """Write buffered points and stop beating: runs still open here will expire."""
         self.flush()
+        self._heartbeat.stop()
         self.engine.dispose()
 
     def __repr__(self) -> str:
@@ -187,6 +193,7 @@ class Store:
             run_id = self._insert_run(conn, exp_id, name=name, study_id=study_id)
             conn.execute(s.studies.update().where(s.studies.c.id == study_id).values(parent_run_id=run_id))
             self._insert_params(conn, run_id, {"strategy": strategy, "seed": seed, **settings})
+        self._heartbeat.add(run_id)
         return study_id, run_id
 
     def end_study(self, study_id: int, status: str) -> None:
@@ -196,6 +203,8 @@ class Store:
             parent = conn.execute(sa.select(s.studies.c.parent_run_id).where(s.studies.c.id == study_id)).scalar()
             if parent:
                 self._end_run(conn, parent, status)
+        if parent:
+            self._heartbeat.discard(parent)
 
     def study(self, study_id: int | None = None) -> dict[str, Any] | None:
         """A study as a dict (``None`` picks the latest); ``None`` if there is none."""
@@ -234,14 +243,15 @@ class Store:
             run_id = self._insert_run(conn, exp_id, name, study_id, parent_run_id, trial_number)
             self._insert_params(conn, run_id, params or {})
             self._upsert_tags(conn, run_id, tags or {})
+        self._heartbeat.add(run_id)
         return run_id
 
     def _insert_run(self, conn: Connection, experiment_id: int, name: str | None = None, study_id: int | None = None,
                     parent_run_id: str | None = None, trial_number: int | None = None) -> str:
-        run_id = uuid.uuid4().hex
+        run_id, now = uuid.uuid4().hex, time.time()
         conn.execute(s.runs.insert().values(
             id=run_id, experiment_id=experiment_id, study_id=study_id, parent_run_id=parent_run_id,
-            name=name, trial_number=trial_number, status="running", start_time=time.time()))
+            name=name, trial_number=trial_number, status="running", start_time=now, heartbeat=now))
         return run_id
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
@@ -271,7 +281,11 @@ class Store:
             self._upsert_tags(conn, run_id, tags)
 
     def _upsert_tags(self, conn: Connection, run_id: str, tags: Mapping[str, Any]) -> None:
-        rows = [{"run_id": run_id, "key": check_key(k, "tag"), "value": str(v)} for k, v in tags.items()]
+        self._upsert_tags_many(conn, [{"run_id": run_id, "key": check_key(k, "tag"), "value": str(v)}
+                                      for k, v in tags.items()])
+
+    def _upsert_tags_many(self, conn: Connection, rows: list[dict[str, str]]) -> None:
+        """Set tags given as rows of run_id, key and value (any number of runs)."""
         if rows:
             ins = self._insert(s.tags)
             conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "key"], set_={"value": ins.excluded.value}),
@@ -350,6 +364,7 @@ class Store:
                 self._insert_metrics(conn, rows)
             self._upsert_tags(conn, run_id, tags or {})
             self._end_run(conn, run_id, status)
+        self._heartbeat.discard(run_id)
 
     def _end_run(self, conn: Connection, run_id: str, status: str) -> None:
         if status not in RUN_STATUSES:
@@ -476,8 +491,46 @@ class Store:
                 ~sa.exists().where(s.runs.c.study_id == s.studies.c.id)
                 & (s.studies.c.parent_run_id.in_(sorted(doomed))))
             conn.execute(orphan_studies)
+        self._heartbeat.discard(*doomed)
         blobs, freed = self._reclaim(digests)
         return {"runs": len(doomed), "blobs": blobs, "bytes": freed}
+
+    # -- heartbeats -----------------------------------------------------------------
+
+    def _beat(self, run_ids: Sequence[str]) -> None:
+        """Mark this process's live runs as alive now, in one UPDATE."""
+        r = s.runs.c
+        with self._write() as conn:
+            conn.execute(s.runs.update().where(r.id.in_(run_ids) & (r.status == "running"))
+                         .values(heartbeat=time.time()))
+
+    def expire_runs(self, lease: float = 60.0) -> list[str]:
+        """End as failed every running run with no heartbeat for ``lease`` seconds; return their ids.
+
+        Such a run's process died (a beat comes every ``heartbeat_interval`` seconds, so
+        the lease must be a few intervals long). Each gets an ``error`` tag saying so and
+        its last heartbeat as end time; a study whose parent run expires becomes
+        ``interrupted``. Runs from before heartbeats count from their start time. The
+        staleness test is in the UPDATE itself, so a run that beats meanwhile is left alone.
+        """
+        if not lease > 0:
+            raise StoreError(f"the lease must be positive, got {lease}")
+        r = s.runs.c
+        now = time.time()
+        last_beat = sa.func.coalesce(r.heartbeat, r.start_time)
+        expire = (s.runs.update().where(s.RUNNING & (last_beat < now - lease))
+                  .values(status="failed", end_time=last_beat).returning(r.id, r.end_time))
+        with self._write() as conn:
+            expired = conn.execute(expire).all()
+            self._upsert_tags_many(conn, [
+                {"run_id": run_id, "key": "error",
+                 "value": f"interrupted: no heartbeat for {now - last:.0f} s (the process running it died)"}
+                for run_id, last in expired])
+            for chunk in _chunks([run_id for run_id, _ in expired], 500):
+                conn.execute(s.studies.update().where(s.studies.c.parent_run_id.in_(chunk)
+                                                      & (s.studies.c.status == "running"))
+                             .values(status=s.STUDY_INTERRUPTED))
+        return [run_id for run_id, _ in expired]
 
     # -- artifacts ------------------------------------------------------------------
 
