@@ -69,8 +69,11 @@ class Store:
     """
 
     def __init__(self, url: str | None = None, artifact_root: str | Path | None = None, flush_interval: float = 1.0,
-                 heartbeat_interval: float = 10.0):
+                 heartbeat_interval: float | None = None):
         self.url = resolve_url(url)
+        if heartbeat_interval is None:
+            heartbeat_interval = _env_seconds("CAIRN_HEARTBEAT_INTERVAL", 10.0)
+        self.heartbeat_interval = heartbeat_interval
         try:
             sa_url = sa.engine.make_url(self.url)
         except sa.exc.ArgumentError:
@@ -195,6 +198,19 @@ class Store:
             self._insert_params(conn, run_id, {"strategy": strategy, "seed": seed, **settings})
         self._heartbeat.add(run_id)
         return study_id, run_id
+
+    def reopen_study(self, study_id: int) -> str:
+        """Mark an ended or interrupted study running again, for resuming it; return its
+        parent run id (running again too, and beating)."""
+        with self._write() as conn:
+            parent = conn.execute(sa.select(s.studies.c.parent_run_id).where(s.studies.c.id == study_id)).scalar()
+            if parent is None:
+                raise StoreError(f"there is no study {study_id}")
+            conn.execute(s.studies.update().where(s.studies.c.id == study_id).values(status="running"))
+            conn.execute(s.runs.update().where(s.runs.c.id == parent)
+                         .values(status="running", end_time=None, heartbeat=time.time()))
+        self._heartbeat.add(parent)
+        return parent
 
     def end_study(self, study_id: int, status: str) -> None:
         self.flush()
@@ -691,6 +707,18 @@ def _reason(exc: sa.exc.SQLAlchemyError) -> str:
     """The first line of the driver's message."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (tests shorten intervals so)."""
+    text = os.environ.get(name)
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise StoreError(f"{name} must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise StoreError(f"{name} must be positive, got {text!r}")
+    return value
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
