@@ -51,15 +51,19 @@ class MetricBuffer:
         if pending >= self.max_rows:
             self.flush()  # backpressure: a producer that outruns the writer pays here
 
-    def flush(self) -> None:
-        """Write every waiting point now; a failed batch stays queued for the next try."""
+    def flush(self, write: Callable[[list[MetricRow]], None] | None = None) -> None:
+        """Write every waiting point now; a failed batch stays queued for the next try.
+
+        ``write`` replaces the usual writer for this batch and is called even when no
+        point waits: a run's end writes the batch in its own transaction.
+        """
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
-            if not rows:
+            if not rows and write is None:
                 return
             try:
-                self._write(rows)
+                (write or self._write)(rows)
             except BaseException:
                 with self._lock:
                     self._rows[:0] = rows

@@ -373,13 +373,19 @@ class Store:
 
         Buffered points are written first, so an ended run has all its points.
         """
-        rows = metric_rows(run_id, metrics or {})
-        self.flush()
-        with self._write() as conn:
-            if rows:
-                self._insert_metrics(conn, rows)
-            self._upsert_tags(conn, run_id, tags or {})
-            self._end_run(conn, run_id, status)
+        final = metric_rows(run_id, metrics or {})
+
+        def write(buffered: list[MetricRow]) -> None:  # one transaction: a trial's end costs one commit
+            with self._write() as conn:
+                if buffered or final:
+                    self._insert_metrics(conn, [*buffered, *final])
+                self._upsert_tags(conn, run_id, tags or {})
+                self._end_run(conn, run_id, status)
+
+        if self._buffer is None:
+            write([])
+        else:
+            self._buffer.flush(write)
         self._heartbeat.discard(run_id)
 
     def _end_run(self, conn: Connection, run_id: str, status: str) -> None:
