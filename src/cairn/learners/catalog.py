@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from cairn.data import TASKS
 from cairn.errors import UserError
-from cairn.learners import linear, neural, simple, svm, trees
+from cairn.learners import lineage_linear, linear, neural, simple, svm, trees
 from cairn.learners.base import Learner
 
 _ALL: list[Learner] = [*linear.LEARNERS, *svm.LEARNERS, *simple.LEARNERS, *trees.LEARNERS,
-                       *neural.LEARNERS]
+                       *neural.LEARNERS, *lineage_linear.LEARNERS]
 CATALOG: dict[str, dict[str, Learner]] = {
     task: {entry.name: entry for entry in _ALL if entry.task == task} for task in TASKS
 }
