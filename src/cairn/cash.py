@@ -71,25 +71,59 @@ def run_cash(
     experiment: str | None = None,
     callbacks: Sequence[Callable[[Progress], None]] = (),
     top: int = 10,
+    reuse: bool = True,
+    workers: int = 1,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    memory_limit: int | None = None,
+    resume: int | None = None,
 ) -> CashReport:
     """Search learners and hyperparameters for ``data`` and save the best model.
 
     With neither ``n_trials`` nor ``time_budget`` it runs :data:`DEFAULT_TRIALS` trials.
     ``holdout`` (a validation fraction) replaces ``cv``-fold cross-validation.
     ``time_budget`` covers the whole call: loading, search, refit and saving.
+    ``reuse`` shares fitted preprocessing through the process's reuse cache (the
+    results are the same without it). Every trial's lineage is stored with its run, and
+    the final model's with the study's run.
+
+    ``workers`` trials run at once on ``executor`` (``serial``, ``processes`` or ``dask``;
+    default: processes when ``workers`` > 1), each under ``memory_limit`` bytes.
+    ``resume`` continues study ``resume`` of ``store`` with its recorded data, space,
+    strategy, seed and settings (the arguments that define the search are ignored): its
+    recorded trials are replayed, trials that were running when it stopped run again.
     """
     started = time.perf_counter()
     from cairn.data import check_folds, load_dataset, split_train_test
     from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
+    from cairn.evaluate.traced import process_cache
+    from cairn.execute import make_executor
     from cairn.learners import cash_space, check_space
+    from cairn.lineage import dataset as data_item
+    from cairn.lineage.runs import save_trace
+    from cairn.lineage.sklearn_ops import SplitSpec
     from cairn.optim import make_optimizer
 
+    st = None
+    if resume is not None:
+        st = store if isinstance(store, Store) else Store(store)
+        recorded = _recorded_search(st, resume)  # type: ignore[arg-type]
+        data, target, task, strategy, seed, space = (recorded[k] for k in ("data", "target", "task", "strategy",
+                                                                           "seed", "space"))
+        n_trials, time_budget, cv, holdout, metric, test_size = (
+            recorded[k] for k in ("n_trials", "time_budget", "cv", "holdout", "metric", "test_size"))
     if n_trials is None and time_budget is None:
         n_trials = DEFAULT_TRIALS
     dataset = load_dataset(data, target=target, task=task)
+    if resume is not None and dataset.fingerprint != recorded["fingerprint"]:
+        raise UserError(f"the data of study {resume} changed since it ran ({recorded['data']} has another "
+                        "fingerprint), so it cannot be resumed")
     if not 0 < test_size < 1:
         raise UserError(f"the test fraction must be between 0 and 1, got {test_size}")
     train, test = split_train_test(dataset, test_size=test_size, seed=seed)
+    # The same split as a lineage item, so traces start from the data as it was loaded.
+    train_item = SplitSpec(Holdout(test_size, seed), dataset.task == "classification", 0, "train") \
+        .item(data_item(dataset.fingerprint, dataset.name))
     if holdout is not None:
         if not 0 < holdout < 1:
             raise UserError(f"the holdout fraction must be between 0 and 1, got {holdout}")
@@ -106,14 +140,15 @@ def run_cash(
         space = Space.from_file(space)
     check_space(space, dataset.task)
     optimizer = make_optimizer(strategy, space, seed=seed)
-    objective = CashObjective(train, metric=scorer.name, resampling=resampling, seed=seed)
+    objective = CashObjective(train, metric=scorer.name, resampling=resampling, seed=seed,
+                              cache=process_cache() if reuse else None, source=train_item)
 
-    st = store if isinstance(store, Store) else Store(store)
+    st = st or (store if isinstance(store, Store) else Store(store))
     settings = {
         "dataset": dataset.name, "fingerprint": dataset.fingerprint, DATASET_KEY: _dataset_version(st, dataset),
-        "task": dataset.task,
+        "source": _source_file(data), "target": dataset.target, "task": dataset.task,
         "metric": scorer.name, "resampling": repr(resampling), "test_size": test_size,
-        "n_trials": n_trials, "time_budget": time_budget,
+        "n_trials": n_trials, "time_budget": time_budget, "cv": cv, "holdout": holdout,
     }
     search_budget = None if time_budget is None else time_budget - (time.perf_counter() - started)
     if search_budget is not None and search_budget <= 0:
@@ -121,16 +156,19 @@ def run_cash(
     study = Study(optimizer, objective, store=st, experiment=experiment or dataset.name,
                   name=f"{dataset.name}-{strategy}-seed{seed}", n_trials=n_trials, time_budget=search_budget,
                   trial_time_limit=trial_time_limit, settings=settings, callbacks=callbacks,
-                  reserve=_refit_reserve)
+                  reserve=_refit_reserve, resume=resume,
+                  executor=make_executor(executor or ("serial" if workers == 1 else "processes"), workers,
+                                         scheduler, memory_limit))
     result = study.optimize()
     best = result.best
     if best is None:
         errors = sorted({t.result.error for t in result.trials if t.result and t.result.error})
         raise UserError(f"every trial failed, so there is no model; first error: {errors[0] if errors else 'none'}")
 
-    model = objective.refit(best.config, train)
+    model, lineage = objective.refit_traced(best.config)
     test_score = objective.score(model, test)
     model_path = _save_model(st, result.run_id, model)
+    save_trace(Run(st, result.run_id), lineage)
     st.log_metrics(result.run_id, {f"test_{scorer.name}": test_score, f"cv_{scorer.name}": best.result.metrics.get(scorer.name, float("nan"))})
     st.set_tags(result.run_id, {"best_trial": best.id})
     return CashReport(
@@ -148,6 +186,30 @@ def _dataset_version(store: Store, dataset: Dataset) -> str:
 
     name = safe_name(dataset.name)
     return dataset_ref(name, register_dataset(name, dataset, store=store))
+
+
+def _recorded_search(store: Store, study_id: int) -> dict[str, Any]:
+    """What defined study ``study_id``'s search, as ``run_cash`` arguments."""
+    study = store.study(study_id)
+    if study is None:
+        raise UserError(f"there is no study {study_id} in the store at {store.url}")
+    settings = study["settings"]
+    if "cv" not in settings or "fingerprint" not in settings:
+        raise UserError(f"study {study_id} was not recorded by `cairn run`, so it cannot be resumed from the CLI")
+    return {"data": settings.get("source") or settings["dataset"], "target": settings.get("target"),
+            "task": settings["task"], "strategy": study["strategy"], "seed": study["seed"],
+            "space": Space.from_dict(study["space"]), "n_trials": settings["n_trials"],
+            "time_budget": settings["time_budget"], "cv": settings["cv"], "holdout": settings["holdout"],
+            "metric": settings["metric"], "test_size": settings["test_size"], "fingerprint": settings["fingerprint"]}
+
+
+def _source_file(data: str | Path | None) -> str | None:
+    """The absolute path of a data file, to find the data again; ``None`` for a bundled dataset."""
+    from cairn.data import BUNDLED
+
+    if data is None or (isinstance(data, str) and data in BUNDLED):
+        return None
+    return str(Path(data).resolve())
 
 
 def _refit_reserve(result: StudyResult) -> float:

@@ -6,9 +6,12 @@ import enum
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cairn.space import Config
+
+if TYPE_CHECKING:
+    from cairn.lineage.item import Item
 
 
 class TrialState(str, enum.Enum):
@@ -21,13 +24,16 @@ class TrialState(str, enum.Enum):
 
 @dataclass
 class Result:
-    """The outcome of one evaluation. ``loss`` is always lower-is-better."""
+    """The outcome of one evaluation. ``loss`` is always lower-is-better; ``lineage``, if
+    the objective traced its work, is what the metrics were computed from (the Study
+    stores it with the trial's run)."""
 
     loss: float
     metrics: dict[str, float] = field(default_factory=dict)
     cost: float = 0.0
     error: str | None = None
     objectives: tuple[float, ...] = ()
+    lineage: Item | None = None
 
     @classmethod
     def failure(cls, error: str, cost: float = 0.0) -> Result:

@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from cairn.cli import main
+from cairn.cli.options import ByteSize
 from cairn.cli.output import json_default, make_console
+from cairn.execute.factory import EXECUTORS
 from cairn.optim import STRATEGIES
 
 
@@ -37,17 +39,33 @@ from cairn.optim import STRATEGIES
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice.")
 @click.option("--store", default=None, metavar="URL",
               help="SQLAlchemy URL or SQLite path of the store (default: $CAIRN_STORE or ./.cairn/cairn.db).")
+@click.option("--no-reuse", "no_reuse", is_flag=True,
+              help="Refit shared preprocessing for every config instead of reusing it (same results, slower).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Trials evaluated at once (worker processes, or Dask workers).")
+@click.option("--executor", type=click.Choice(list(EXECUTORS)), default=None,
+              help="Where trials run: serial, processes or dask (default: serial for 1 worker, else processes).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A running Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster.")
+@click.option("--memory-limit", type=ByteSize(), default=None, metavar="SIZE",
+              help="Memory a trial may add to its worker (e.g. 2GB); a trial past it is recorded as failed.")
+@click.option("--resume", type=click.IntRange(min=1), default=None, metavar="STUDY_ID",
+              help="Continue an interrupted study with its recorded settings; other search options are ignored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of tables.")
 def run(data: str | None, target: str | None, task: str | None, strategy: str, trials: int | None,
         time_budget: float | None, cv: int, holdout: float | None, metric: str | None, space: str | None,
-        trial_time_limit: float | None, seed: int, store: str | None, as_json: bool) -> None:
+        trial_time_limit: float | None, seed: int, store: str | None, no_reuse: bool, workers: int,
+        executor: str | None, scheduler: str | None, memory_limit: int | None, resume: int | None,
+        as_json: bool) -> None:
     """Search learners and hyperparameters (CASH), then refit the best and test it."""
     from cairn.cash import run_cash
 
     with _progress(trials, time_budget, enabled=not as_json) as on_trial:
         report = run_cash(data, target, task, strategy=strategy, n_trials=trials, time_budget=time_budget,
                           cv=cv, holdout=holdout, metric=metric, seed=seed, store=store, space=space,
-                          trial_time_limit=trial_time_limit, callbacks=[on_trial] if on_trial else [])
+                          trial_time_limit=trial_time_limit, callbacks=[on_trial] if on_trial else [],
+                          reuse=not no_reuse, workers=workers, executor=executor, scheduler=scheduler,
+                          memory_limit=memory_limit, resume=resume)
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=json_default))
         return

@@ -1,11 +1,16 @@
-"""The CASH objective: one config in, one resampled, scored Result out.
+"""The CASH objective: one config in, one resampled, scored and traced Result out.
 
-A config that cannot be fitted raises; the executor that runs the objective turns that
-(and any time-out) into a failed Result, so the search around it goes on.
+Each fold is evaluated as lineage items (:mod:`cairn.evaluate.traced`): the Result
+carries the trial's trace, and with a reuse cache the preprocessing a fold shares with
+earlier configs is taken, not refitted. A config that cannot be fitted raises; the
+executor that runs the objective turns that (and any time-out) into a failed Result, so
+the search around it goes on.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 import time
 import warnings
@@ -20,10 +25,18 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from cairn.data import Dataset, check_folds, make_dataset
+from cairn.evaluate import traced
 from cairn.evaluate.metrics import Metric, get_metric
-from cairn.evaluate.resampling import Holdout, KFold, subsample
+from cairn.evaluate.resampling import Holdout, KFold
 from cairn.learners import build_pipeline, get_learner
+from cairn.lineage.cache import ReuseCache
+from cairn.lineage.item import Item, Patch
+from cairn.lineage.item import dataset as data_item
+from cairn.lineage.sklearn_ops import SplitSpec, take
 from cairn.trial import Result
+
+#: What a pickled objective holds in place of the process-wide reuse cache.
+_PROCESS_CACHE = "process-wide reuse cache"
 
 
 class CashObjective:
@@ -36,12 +49,17 @@ class CashObjective:
     ``threads`` caps the OpenMP/BLAS threads of each fit (``None``: library defaults).
     One thread per trial is the default because executors parallelise across trials, and
     on small data extra threads mostly add contention (seen: 10x slower boosting).
+
+    ``cache`` (a :class:`~cairn.lineage.cache.ReuseCache`) shares fitted steps and
+    transformed rows between configs, folds and objectives; results are the same with
+    or without it. ``source`` is the lineage of the data (default: the dataset
+    itself, known by its fingerprint), e.g. the training side of a train/test split.
     """
 
     def __init__(self, data: Dataset | pd.DataFrame | np.ndarray, y: Any = None, *,
                  task: str | None = None, metric: str | Metric | None = None,
                  resampling: Holdout | KFold | None = None, seed: int = 0,
-                 threads: int | None = 1):
+                 threads: int | None = 1, cache: ReuseCache | None = None, source: Item | None = None):
         if isinstance(data, Dataset):
             dataset = data if task in (None, data.task) else make_dataset(data.X, data.y, task, data.name)
         else:
@@ -53,14 +71,24 @@ class CashObjective:
         check_folds(dataset, self.resampling.min_rows)
         self.seed = seed
         self.threads = threads
+        self.cache = cache
+        self.source = source if source is not None else data_item(dataset.fingerprint, dataset.name)
         self._y = dataset.y.to_numpy()
         self._stratify = self.task == "classification"
         self._splits = list(self.resampling.split(self._y, self._stratify))
 
     def __call__(self, config: Mapping[str, Any], budget: float | None = None) -> Result:
         start = time.perf_counter()
-        with _quiet(self.threads):
-            scores, fit_times, train_rows = self._resample(config, budget)
+        trial = self.trace(config, budget)
+        scores, fit_times, train_rows = [], [], []
+        with quiet(self.threads):
+            for fold in trial.folds:
+                evaluate = self._evaluator(trial.steps)  # one per fold: it holds only this fold's values
+                fit_start = time.perf_counter()
+                evaluate(fold.model)
+                fit_times.append(time.perf_counter() - fit_start)
+                train_rows.append(len(SplitSpec.of(fold.train).positions(self._splits, self._y)))
+                scores.append(evaluate(fold.score))
         cost = time.perf_counter() - start
         bad = [i for i, s in enumerate(scores) if not math.isfinite(s)]
         if bad:
@@ -69,7 +97,33 @@ class CashObjective:
         metrics = {name: float(np.mean(scores)), f"{name}_std": float(np.std(scores)),
                    "fit_time": float(np.mean(fit_times)), "train_rows": float(np.mean(train_rows))}
         loss = float(np.mean([self.metric.loss(s) for s in scores]))
-        return Result(loss=loss, metrics=metrics, cost=cost)
+        return Result(loss=loss, metrics=metrics, cost=cost, lineage=trial.root)
+
+    def trace(self, config: Mapping[str, Any], budget: float | None = None) -> traced.TrialItems:
+        """The items that evaluating ``config`` at ``budget`` computes, built without
+        computing anything: each fold trains on a ``fraction`` of its training rows
+        (the row budget) and validates on all of its validation rows."""
+        fraction, iterations = self._fidelity(config, budget)
+        steps = traced.stages(self.pipeline(config, iterations))
+        patch = Patch("fold", 2, lambda train, valid: traced.fold_items(steps, self.metric, train, valid).score)
+        folds = []
+        for fold in range(len(self._splits)):
+            train = SplitSpec(self.resampling, self._stratify, fold, "train", fraction, self.seed)
+            valid = dataclasses.replace(train, part="valid", fraction=1.0)
+            folds.append(traced.fold_items(steps, self.metric, train.item(self.source), valid.item(self.source)))
+        return traced.TrialItems(steps, folds, Item("mean", [patch(f.train, f.valid) for f in folds]))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For worker processes: the process-wide cache stands for the worker's own."""
+        state = self.__dict__.copy()
+        if state["cache"] is traced.process_cache():
+            state["cache"] = _PROCESS_CACHE
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state["cache"] == _PROCESS_CACHE:
+            state["cache"] = traced.process_cache()
+        self.__dict__.update(state)
 
     def pipeline(self, config: Mapping[str, Any], iterations: int | None = None) -> Pipeline:
         """The unfitted pipeline of ``config`` for this dataset's columns."""
@@ -79,29 +133,42 @@ class CashObjective:
     def refit(self, config: Mapping[str, Any], X: Any = None, y: Any = None) -> Pipeline:
         """Fit ``config`` on all rows for final use: of this objective's dataset, of
         another Dataset given as ``X``, or of ``X``, ``y``."""
-        X, y = _xy(self.dataset if X is None else X, y)
-        with _quiet(self.threads):
-            return self.pipeline(config).fit(X, y)
+        return self.refit_traced(config, X, y)[0]
+
+    def refit_traced(self, config: Mapping[str, Any], X: Any = None, y: Any = None) -> tuple[Pipeline, Item]:
+        """:meth:`refit`, and the lineage of the fitted pipeline.
+
+        The pipeline is the caller's to keep: with a cache, it is a copy of the fitted
+        steps the cache shares, so fitting it again cannot change what later trials reuse.
+        """
+        if X is None:
+            data, source = self.dataset, self.source
+        else:
+            data = X if isinstance(X, Dataset) else make_dataset(X, y, self.task)
+            source = data_item(data.fingerprint, data.name)
+        steps = traced.stages(self.pipeline(config))
+        item = traced.final_item(steps, source)
+        with quiet(self.threads):
+            evaluate = self._evaluator(steps, {source: data})
+            evaluate(item.inputs[-1])  # the learner first: fitting its inputs yields the fitted steps
+            model = evaluate(item)
+        return (copy.deepcopy(model) if self.cache is not None else model), item
 
     def score(self, pipeline: Pipeline, X: Any, y: Any = None) -> float:
         """The metric (not the loss) of a fitted pipeline on held-out ``X``, ``y`` or a Dataset."""
-        X, y = _xy(X, y)
-        with _quiet(self.threads):
+        X, y = (X.X, X.y) if isinstance(X, Dataset) else (X, y)
+        with quiet(self.threads):
             return self.metric.score(pipeline, X, y)
 
-    def _resample(self, config: Mapping[str, Any], budget: float | None) -> tuple[list[float], list[float], list[int]]:
-        fraction, iterations = self._fidelity(config, budget)
-        X = self.dataset.X
-        scores, fit_times, train_rows = [], [], []
-        for fold, (train, valid) in enumerate(self._splits):
-            if fraction < 1:
-                train = subsample(train, self._y, fraction, [self.seed, fold], self._stratify)
-            start = time.perf_counter()
-            model = self.pipeline(config, iterations).fit(X.iloc[train], self._y[train])
-            fit_times.append(time.perf_counter() - start)
-            train_rows.append(len(train))
-            scores.append(self.metric.score(model, X.iloc[valid], self._y[valid]))
-        return scores, fit_times, train_rows
+    def _evaluator(self, steps: list[traced.Stage], known: Mapping[Item, Any] | None = None) -> traced.Evaluator:
+        """An evaluator of one config's items: fits clone the config's own estimators,
+        and fold splits come from the splits made once, at construction."""
+        return traced.Evaluator(self.cache, known if known is not None else {self.source: self.dataset},
+                                overrides={"split": self._split_rows},
+                                estimators={s.literal: s.estimator for s in steps if not s.passthrough})
+
+    def _split_rows(self, item: Item, inputs: list[Any]) -> Any:
+        return take(inputs[0], SplitSpec.of(item).positions(self._splits, self._y))
 
     def _fidelity(self, config: Mapping[str, Any], budget: float | None) -> tuple[float, int | None]:
         """Split a budget into (row fraction, iteration count or None)."""
@@ -115,12 +182,8 @@ class CashObjective:
         return 1.0, int(round(budget)) if has_iterations else None
 
 
-def _xy(X: Any, y: Any) -> tuple[Any, Any]:
-    return (X.X, X.y) if isinstance(X, Dataset) else (X, y)
-
-
 @contextmanager
-def _quiet(threads: int | None) -> Iterator[None]:
+def quiet(threads: int | None) -> Iterator[None]:
     """Fit and predict without convergence warnings and with at most ``threads`` threads."""
     with warnings.catch_warnings(), threadpool_limits(limits=threads):
         # Capped iterations are a deliberate speed/quality trade-off, not news.
