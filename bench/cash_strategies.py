@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import rankdata
 
+from _report import publish
+
 RESULTS = Path(__file__).parent / "results" / "cash_strategies.md"
 STRATEGIES = ("random", "anneal", "tpe", "bo-forest", "bo-gp", "bandit")
 DATASETS = ("wine", "breast_cancer", "diabetes", "digits")
@@ -122,10 +124,7 @@ def main(argv: list[str] | None = None) -> None:
             + f"Seeds 0..{seeds - 1}, {n_trials} trials per search, {FOLDS}-fold CV, one thread per process, "
               f"{os.cpu_count()} cores (shared with other jobs, so seconds are rough).\n\n"
             + report(done, datasets, seeds, n_trials))
-    print(text)
-    if not args.quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text)
+    publish(text, None if args.quick else RESULTS)
 
 
 if __name__ == "__main__":

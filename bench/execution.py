@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _report import publish
+
 RESULTS = Path(__file__).parent / "results" / "execution.md"
 
 
@@ -154,10 +156,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{' --quick' if args.quick else ''}`\n\n" + " ".join(__doc__.split("\n\n")[1].split())
             + f"\n\nSeed {args.seed}; medians of {repeats} repeats for (b); one run each for (a); "
               f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the end.\n\n{table}\n")
-    print(text)
-    if not args.quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(text)
+    publish(text, None if args.quick else RESULTS)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ from sklearn.datasets import make_regression
 from sklearn.model_selection import cross_val_score
 from threadpoolctl import threadpool_limits
 
+from _report import publish
 from cairn.data import Dataset, make_dataset
 from cairn.evaluate import CashObjective, KFold
 from cairn.evaluate.objective import quiet
@@ -345,11 +346,7 @@ def main(argv: list[str] | None = None) -> str:
         if args.only != "reuse":
             parts += overhead_part(size, args.seed, repeats)
     text = "\n".join(parts)
-    print(text)
-    out = args.out or (None if args.quick else RESULTS)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+    publish(text, args.out or (None if args.quick else RESULTS))
     return text
 
 

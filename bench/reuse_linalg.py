@@ -36,6 +36,7 @@ from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from _report import publish
 from cairn.evaluate.resampling import KFold
 from cairn.learners.lineage_linear import StepLM, TracedRidge
 from cairn.lineage.cache import CacheStats, ReuseCache
@@ -215,11 +216,7 @@ def main(argv: list[str] | None = None) -> str:
         if args.only != "ridge":
             parts += steplm_part(*sizes["steplm"], args.seed, repeats)
     text = "\n".join(parts)
-    print(text)
-    out = args.out or (None if args.quick else RESULTS)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+    publish(text, args.out or (None if args.quick else RESULTS))
     return text
 
 
