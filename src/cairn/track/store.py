@@ -7,6 +7,7 @@ the default; PostgreSQL works by URL (``postgresql+psycopg://...``).
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import math
@@ -74,6 +75,7 @@ class Store:
         if heartbeat_interval is None:
             heartbeat_interval = _env_seconds("CAIRN_HEARTBEAT_INTERVAL", 10.0)
         self.heartbeat_interval = heartbeat_interval
+        self._experiments: dict[str, int] = {}
         try:
             sa_url = sa.engine.make_url(self.url)
         except sa.exc.ArgumentError:
@@ -177,10 +179,15 @@ class Store:
         """The id of experiment ``name``, created on first use."""
         if not isinstance(name, str) or not name:
             raise StoreError(f"an experiment name must be a non-empty string, got {name!r}")
+        if name in self._experiments:
+            return self._experiments[name]
         with _maybe_begin(self.engine, conn) as c:
-            c.execute(self._insert(s.experiments).values(name=name, created_at=time.time())
-                      .on_conflict_do_nothing(index_elements=["name"]))
-            return int(c.execute(sa.select(s.experiments.c.id).where(s.experiments.c.name == name)).scalar_one())
+            created = c.execute(self._insert(s.experiments).values(name=name, created_at=time.time())
+                                .on_conflict_do_nothing(index_elements=["name"])).rowcount
+            found = int(c.execute(sa.select(s.experiments.c.id).where(s.experiments.c.name == name)).scalar_one())
+        if not created:  # committed before this call, and experiments are never deleted: safe to remember
+            self._experiments[name] = found
+        return found
 
     def create_study(self, experiment: str, name: str, strategy: str, seed: int | None,
                      space: Mapping[str, Any], settings: Mapping[str, Any]) -> tuple[int, str]:
@@ -195,7 +202,7 @@ class Store:
                 status="running", created_at=time.time())).inserted_primary_key[0])
             run_id = self._insert_run(conn, exp_id, name=name, study_id=study_id)
             conn.execute(s.studies.update().where(s.studies.c.id == study_id).values(parent_run_id=run_id))
-            self._insert_params(conn, run_id, {"strategy": strategy, "seed": seed, **settings})
+            self._insert_params(conn, run_id, {"strategy": strategy, "seed": seed, **settings}, fresh=True)
         self._heartbeat.add(run_id)
         return study_id, run_id
 
@@ -257,7 +264,7 @@ class Store:
                     sa.select(s.runs.c.id).where(s.runs.c.id == parent_run_id)).first() is None:
                 raise StoreError(f"there is no run '{parent_run_id}' to be the parent")
             run_id = self._insert_run(conn, exp_id, name, study_id, parent_run_id, trial_number)
-            self._insert_params(conn, run_id, params or {})
+            self._insert_params(conn, run_id, params or {}, fresh=True)
             self._upsert_tags(conn, run_id, tags or {})
         self._heartbeat.add(run_id)
         return run_id
@@ -265,9 +272,9 @@ class Store:
     def _insert_run(self, conn: Connection, experiment_id: int, name: str | None = None, study_id: int | None = None,
                     parent_run_id: str | None = None, trial_number: int | None = None) -> str:
         run_id, now = uuid.uuid4().hex, time.time()
-        conn.execute(s.runs.insert().values(
-            id=run_id, experiment_id=experiment_id, study_id=study_id, parent_run_id=parent_run_id,
-            name=name, trial_number=trial_number, status="running", start_time=now, heartbeat=now))
+        conn.execute(s.runs.insert(), {  # parameters apart from the statement: it compiles once
+            "id": run_id, "experiment_id": experiment_id, "study_id": study_id, "parent_run_id": parent_run_id,
+            "name": name, "trial_number": trial_number, "status": "running", "start_time": now, "heartbeat": now})
         return run_id
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
@@ -275,12 +282,13 @@ class Store:
         with self._write() as conn:
             self._insert_params(conn, run_id, params)
 
-    def _insert_params(self, conn: Connection, run_id: str, params: Mapping[str, Any]) -> None:
+    def _insert_params(self, conn: Connection, run_id: str, params: Mapping[str, Any], fresh: bool = False) -> None:
+        """``fresh``: the run was created in this transaction, so it has no params yet."""
         rows = {check_key(k, "param"): encode_param(v) for k, v in params.items()}
         if not rows:
             return
         p = s.params.c
-        existing = conn.execute(sa.select(p.key, p.value_type, p.value).where(
+        existing = [] if fresh else conn.execute(sa.select(p.key, p.value_type, p.value).where(
             (p.run_id == run_id) & p.key.in_(list(rows)))).all()
         for key, value_type, value in existing:
             if (value_type, value) != rows[key][:2]:
@@ -303,9 +311,22 @@ class Store:
     def _upsert_tags_many(self, conn: Connection, rows: list[dict[str, str]]) -> None:
         """Set tags given as rows of run_id, key and value (any number of runs)."""
         if rows:
-            ins = self._insert(s.tags)
-            conn.execute(ins.on_conflict_do_update(index_elements=["run_id", "key"], set_={"value": ins.excluded.value}),
-                         rows)
+            conn.execute(self._tag_upsert, rows)
+
+    @functools.cached_property
+    def _tag_upsert(self) -> Any:
+        # Built once: making an ON CONFLICT statement costs more than running it.
+        ins = self._insert(s.tags)
+        return ins.on_conflict_do_update(index_elements=["run_id", "key"], set_={"value": ins.excluded.value})
+
+    @functools.cached_property
+    def _latest_upsert(self) -> Any:
+        ins = self._insert(s.latest_metrics)
+        lm, new = s.latest_metrics.c, ins.excluded
+        return ins.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={"value": new.value, "step": new.step, "timestamp": new.timestamp},
+            where=(new.step > lm.step) | ((new.step == lm.step) & (new.timestamp >= lm.timestamp)))
 
     # -- metrics --------------------------------------------------------------------
 
@@ -347,14 +368,8 @@ class Store:
                 newest[key] = row
         chunks = [{"run_id": run_id, "key": key, **pack(points[i : i + CHUNK])}
                   for (run_id, key), points in series.items() for i in range(0, len(points), CHUNK)]
-        ins = self._insert(s.latest_metrics)
-        lm, new = s.latest_metrics.c, ins.excluded
-        upsert = ins.on_conflict_do_update(
-            index_elements=["run_id", "key"],
-            set_={"value": new.value, "step": new.step, "timestamp": new.timestamp},
-            where=(new.step > lm.step) | ((new.step == lm.step) & (new.timestamp >= lm.timestamp)))
         conn.execute(s.metric_chunks.insert(), chunks)
-        conn.execute(upsert, [{"run_id": r, "key": k, "value": v, "step": st, "timestamp": ts}
+        conn.execute(self._latest_upsert, [{"run_id": r, "key": k, "value": v, "step": st, "timestamp": ts}
                               for r, k, v, st, ts in newest.values()])
 
     def metric_history(self, run_id: str, key: str) -> MetricHistory:
@@ -391,7 +406,7 @@ class Store:
     def _end_run(self, conn: Connection, run_id: str, status: str) -> None:
         if status not in RUN_STATUSES:
             raise StoreError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
-        conn.execute(s.runs.update().where(s.runs.c.id == run_id).values(status=status, end_time=time.time()))
+        conn.execute(_END_RUN, {"run_id": run_id, "status": status, "end_time": time.time()})
 
     def runs(self, study_id: int | None = None, parent_run_id: str | None = None,
              run_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -713,6 +728,11 @@ def _reason(exc: sa.exc.SQLAlchemyError) -> str:
     """The first line of the driver's message."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+#: Ending a run; parameters bound at execution, so the statement compiles once.
+_END_RUN = s.runs.update().where(s.runs.c.id == sa.bindparam("run_id")).values(
+    status=sa.bindparam("status"), end_time=sa.bindparam("end_time"))
 
 
 def _env_seconds(name: str, default: float) -> float:
