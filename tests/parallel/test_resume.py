@@ -58,9 +58,7 @@ def test_resume_after_sigkill_continues_as_if_never_stopped(tmp_path, monkeypatc
     before = _trials(store, study_id)
     completed_before = {k: rs[0]["id"] for k, rs in before.items() if rs[0]["status"] == "complete"}
     assert 6 <= len(completed_before) < n
-    with pytest.raises(UserError, match="still running"):  # the dead process' lease has not run out
-        study(store, strategy, n, resume=study_id).optimize()
-    time.sleep(4 * BEAT)
+    time.sleep(4 * BEAT)  # past the lease of the killed process
     resumed = study(store, strategy, n, resume=study_id).optimize()
 
     assert resumed.study_id == study_id
@@ -93,3 +91,14 @@ def test_resume_with_workers_keeps_the_recorded_trials(tmp_path, monkeypatch) ->
 def test_resume_refuses_an_unknown_study(tmp_path) -> None:
     with pytest.raises(UserError, match="no study 42"):
         study(Store(f"sqlite:///{tmp_path / 'c.db'}"), "random", 3, resume=42).optimize()
+
+
+def test_resume_refuses_a_study_whose_process_still_beats(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CAIRN_HEARTBEAT_INTERVAL", str(BEAT))
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    owner = Store(url)  # a live process: its study's parent run beats every BEAT seconds
+    study_id, _ = owner.create_study("default", "live", "random", 0, {}, {})
+    time.sleep(2 * BEAT)
+    with pytest.raises(UserError, match="still running"):
+        study(Store(url), "random", 3, resume=study_id).optimize()
+    owner.close()
