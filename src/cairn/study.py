@@ -68,7 +68,9 @@ class Study:
     trial's limit is cut to the time that is left), or when the strategy is exhausted.
     ``reserve(result_so_far)`` is the time to keep free at the end of the budget for
     work after the search (such as refitting the best model), re-estimated before
-    every trial.
+    every trial. ``executor`` (default serial) is closed when the search ends;
+    ``resume`` is the id of a killed study in ``store`` to continue (see
+    :mod:`cairn.replay`), with the same strategy, space and seed in ``optimizer``.
     """
 
     def __init__(
