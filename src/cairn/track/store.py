@@ -28,6 +28,7 @@ from cairn.track import schema as s
 from cairn.track.artifacts import BlobStore, check_path, files_to_log, join_path
 from cairn.track.buffer import MetricBuffer, MetricRow
 from cairn.track.heartbeat import Heartbeat
+from cairn.track.prepared import Prepared
 from cairn.track.query import plan_search
 from cairn.track.series import CHUNK, MetricHistory, pack, unpack
 from cairn.track.values import (
@@ -130,7 +131,8 @@ class Store:
             # Writers take the write lock up front: no lock upgrades, so no "database is
             # locked" deadlocks between concurrent writers, only waiting. Readers take no
             # lock at all (WAL gives them a snapshot), so they never hold writers up.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cairn_read") else "BEGIN IMMEDIATE")
+            begin = "BEGIN" if conn.get_execution_options().get("cairn_read") else "BEGIN IMMEDIATE"
+            conn.connection.dbapi_connection.execute(begin)  # type: ignore[union-attr]
 
         return engine
 
@@ -170,7 +172,7 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except sa.exc.IntegrityError as exc:
+        except (sa.exc.IntegrityError, self.engine.dialect.dbapi.IntegrityError) as exc:  # type: ignore[union-attr]
             raise StoreError(f"the store refused the write: {_reason(exc)}") from None
 
     # -- experiments and studies ----------------------------------------------------
@@ -258,23 +260,26 @@ class Store:
                    parent_run_id: str | None = None, trial_number: int | None = None,
                    params: Mapping[str, Any] | None = None, tags: Mapping[str, Any] | None = None) -> str:
         """Start a run (status ``running``) with its params and tags in one transaction."""
-        with self._write() as conn:
-            exp_id = experiment if isinstance(experiment, int) else self.experiment_id(experiment, conn)
-            if parent_run_id is not None and conn.execute(
-                    sa.select(s.runs.c.id).where(s.runs.c.id == parent_run_id)).first() is None:
-                raise StoreError(f"there is no run '{parent_run_id}' to be the parent")
-            run_id = self._insert_run(conn, exp_id, name, study_id, parent_run_id, trial_number)
-            self._insert_params(conn, run_id, params or {}, fresh=True)
-            self._upsert_tags(conn, run_id, tags or {})
+        try:
+            with self._write() as conn:
+                exp_id = experiment if isinstance(experiment, int) else self.experiment_id(experiment, conn)
+                run_id = self._insert_run(conn, exp_id, name, study_id, parent_run_id, trial_number)
+                self._insert_params(conn, run_id, params or {}, fresh=True)
+                self._upsert_tags(conn, run_id, tags or {})
+        except StoreError:
+            # The foreign key refused a missing parent; looked up only then, off the hot path.
+            if parent_run_id is not None and not self._has_run(parent_run_id):
+                raise StoreError(f"there is no run '{parent_run_id}' to be the parent") from None
+            raise
         self._heartbeat.add(run_id)
         return run_id
 
     def _insert_run(self, conn: Connection, experiment_id: int, name: str | None = None, study_id: int | None = None,
                     parent_run_id: str | None = None, trial_number: int | None = None) -> str:
         run_id, now = uuid.uuid4().hex, time.time()
-        conn.execute(s.runs.insert(), {  # parameters apart from the statement: it compiles once
+        self._run_insert.run(conn, [{
             "id": run_id, "experiment_id": experiment_id, "study_id": study_id, "parent_run_id": parent_run_id,
-            "name": name, "trial_number": trial_number, "status": "running", "start_time": now, "heartbeat": now})
+            "name": name, "trial_number": trial_number, "status": "running", "start_time": now, "heartbeat": now}])
         return run_id
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
@@ -297,8 +302,7 @@ class Store:
         known = {key for key, _, _ in existing}
         new = [{"run_id": run_id, "key": k, "value_type": t, "value": text, "value_num": num}
                for k, (t, text, num) in rows.items() if k not in known]
-        if new:
-            conn.execute(s.params.insert(), new)
+        self._param_insert.run(conn, new)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         with self._write() as conn:
@@ -310,23 +314,47 @@ class Store:
 
     def _upsert_tags_many(self, conn: Connection, rows: list[dict[str, str]]) -> None:
         """Set tags given as rows of run_id, key and value (any number of runs)."""
-        if rows:
-            conn.execute(self._tag_upsert, rows)
+        self._tag_upsert.run(conn, rows)
+
+    # The per-trial statements, compiled once (see cairn.track.prepared).
 
     @functools.cached_property
-    def _tag_upsert(self) -> Any:
-        # Built once: making an ON CONFLICT statement costs more than running it.
+    def _run_insert(self) -> Prepared:
+        return self._prepare(s.runs.insert(), ["id", "experiment_id", "study_id", "parent_run_id", "name",
+                                               "trial_number", "status", "start_time", "heartbeat"])
+
+    @functools.cached_property
+    def _param_insert(self) -> Prepared:
+        return self._prepare(s.params.insert(), ["run_id", "key", "value_type", "value", "value_num"])
+
+    @functools.cached_property
+    def _tag_upsert(self) -> Prepared:
         ins = self._insert(s.tags)
-        return ins.on_conflict_do_update(index_elements=["run_id", "key"], set_={"value": ins.excluded.value})
+        return self._prepare(ins.on_conflict_do_update(index_elements=["run_id", "key"],
+                                                       set_={"value": ins.excluded.value}), ["run_id", "key", "value"])
 
     @functools.cached_property
-    def _latest_upsert(self) -> Any:
+    def _chunk_insert(self) -> Prepared:
+        return self._prepare(s.metric_chunks.insert(), ["run_id", "key", "n_points", "step_bytes", "value_bytes",
+                                                        "time_bytes"])
+
+    @functools.cached_property
+    def _latest_upsert(self) -> Prepared:
         ins = self._insert(s.latest_metrics)
         lm, new = s.latest_metrics.c, ins.excluded
-        return ins.on_conflict_do_update(
+        return self._prepare(ins.on_conflict_do_update(
             index_elements=["run_id", "key"],
             set_={"value": new.value, "step": new.step, "timestamp": new.timestamp},
-            where=(new.step > lm.step) | ((new.step == lm.step) & (new.timestamp >= lm.timestamp)))
+            where=(new.step > lm.step) | ((new.step == lm.step) & (new.timestamp >= lm.timestamp))),
+            ["run_id", "key", "value", "step", "timestamp"])
+
+    @functools.cached_property
+    def _run_end(self) -> Prepared:
+        return self._prepare(s.runs.update().where(s.runs.c.id == sa.bindparam("run_id")).values(
+            status=sa.bindparam("status"), end_time=sa.bindparam("end_time")))
+
+    def _prepare(self, statement: Any, keys: list[str] | None = None) -> Prepared:
+        return Prepared(statement, self.engine.dialect, keys)
 
     # -- metrics --------------------------------------------------------------------
 
@@ -368,8 +396,8 @@ class Store:
                 newest[key] = row
         chunks = [{"run_id": run_id, "key": key, **pack(points[i : i + CHUNK])}
                   for (run_id, key), points in series.items() for i in range(0, len(points), CHUNK)]
-        conn.execute(s.metric_chunks.insert(), chunks)
-        conn.execute(self._latest_upsert, [{"run_id": r, "key": k, "value": v, "step": st, "timestamp": ts}
+        self._chunk_insert.run(conn, chunks)
+        self._latest_upsert.run(conn, [{"run_id": r, "key": k, "value": v, "step": st, "timestamp": ts}
                               for r, k, v, st, ts in newest.values()])
 
     def metric_history(self, run_id: str, key: str) -> MetricHistory:
@@ -406,7 +434,7 @@ class Store:
     def _end_run(self, conn: Connection, run_id: str, status: str) -> None:
         if status not in RUN_STATUSES:
             raise StoreError(f"unknown run status {status!r}; use one of {', '.join(RUN_STATUSES)}")
-        conn.execute(_END_RUN, {"run_id": run_id, "status": status, "end_time": time.time()})
+        self._run_end.run(conn, [{"run_id": run_id, "status": status, "end_time": time.time()}])
 
     def runs(self, study_id: int | None = None, parent_run_id: str | None = None,
              run_ids: Iterable[str] | None = None) -> list[dict[str, Any]]:
@@ -481,6 +509,10 @@ class Store:
                                                   .where(t.run_id.in_(chunk)).group_by(t.run_id)).all():
                     by_id[run_id]["tags"] = dict(json.loads(items))
         return rows
+
+    def _has_run(self, run_id: str) -> bool:
+        with self._read() as conn:
+            return conn.execute(sa.select(s.runs.c.id).where(s.runs.c.id == run_id)).first() is not None
 
     def run(self, run_id: str) -> dict[str, Any]:
         """One run by id or unique id prefix."""
@@ -728,11 +760,6 @@ def _reason(exc: sa.exc.SQLAlchemyError) -> str:
     """The first line of the driver's message."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-#: Ending a run; parameters bound at execution, so the statement compiles once.
-_END_RUN = s.runs.update().where(s.runs.c.id == sa.bindparam("run_id")).values(
-    status=sa.bindparam("status"), end_time=sa.bindparam("end_time"))
 
 
 def _env_seconds(name: str, default: float) -> float:
