@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from cairn.space import Config
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from cairn.lineage.item import Item
 
 
@@ -26,7 +28,9 @@ class TrialState(str, enum.Enum):
 class Result:
     """The outcome of one evaluation. ``loss`` is always lower-is-better; ``lineage``, if
     the objective traced its work, is what the metrics were computed from (the Study
-    stores it with the trial's run)."""
+    stores it with the trial's run). ``predictions``, if the objective kept them, are the
+    out-of-fold predictions an ensemble is built from: in memory only, never stored, and
+    left out of comparisons and the repr (an array per trial is neither)."""
 
     loss: float
     metrics: dict[str, float] = field(default_factory=dict)
@@ -34,6 +38,7 @@ class Result:
     error: str | None = None
     objectives: tuple[float, ...] = ()
     lineage: Item | None = None
+    predictions: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def failure(cls, error: str, cost: float = 0.0) -> Result:

@@ -54,12 +54,20 @@ class CashObjective:
     transformed rows between configs, folds and objectives; results are the same with
     or without it. ``source`` is the lineage of the data (default: the dataset
     itself, known by its fingerprint), e.g. the training side of a train/test split.
+
+    ``keep_predictions`` makes each full-fidelity Result carry its out-of-fold
+    predictions, which post-hoc ensembles are built from without refitting anything: one
+    row per row of the dataset, class probabilities in the columns of ``classes_`` (the
+    sorted labels of the whole dataset, so every fold and trial agree even where a fold
+    misses a class; ``None`` for regression) or predicted values; NaN for rows no fold
+    validates (holdout).
     """
 
     def __init__(self, data: Dataset | pd.DataFrame | np.ndarray, y: Any = None, *,
                  task: str | None = None, metric: str | Metric | None = None,
                  resampling: Holdout | KFold | None = None, seed: int = 0,
-                 threads: int | None = 1, cache: ReuseCache | None = None, source: Item | None = None):
+                 threads: int | None = 1, cache: ReuseCache | None = None, source: Item | None = None,
+                 keep_predictions: bool = False):
         if isinstance(data, Dataset):
             dataset = data if task in (None, data.task) else make_dataset(data.X, data.y, task, data.name)
         else:
@@ -73,22 +81,27 @@ class CashObjective:
         self.threads = threads
         self.cache = cache
         self.source = source if source is not None else data_item(dataset.fingerprint, dataset.name)
+        self.keep_predictions = keep_predictions
         self._y = dataset.y.to_numpy()
         self._stratify = self.task == "classification"
+        self.classes_ = np.unique(self._y) if self._stratify else None
         self._splits = list(self.resampling.split(self._y, self._stratify))
 
     def __call__(self, config: Mapping[str, Any], budget: float | None = None) -> Result:
         start = time.perf_counter()
         trial = self.trace(config, budget)
-        scores, fit_times, train_rows = [], [], []
+        keep = self.keep_predictions and self._fidelity(config, budget) == (1.0, None)
+        scores, fit_times, train_rows, kept = [], [], [], []
         with quiet(self.threads):
-            for fold in trial.folds:
+            for fold, (_, valid) in zip(trial.folds, self._splits, strict=True):
                 evaluate = self._evaluator(trial.steps)  # one per fold: it holds only this fold's values
                 fit_start = time.perf_counter()
                 evaluate(fold.model)
                 fit_times.append(time.perf_counter() - fit_start)
                 train_rows.append(len(SplitSpec.of(fold.train).positions(self._splits, self._y)))
                 scores.append(evaluate(fold.score))
+                if keep:
+                    kept.append((valid, self._validation_predictions(evaluate, fold)))
         cost = time.perf_counter() - start
         bad = [i for i, s in enumerate(scores) if not math.isfinite(s)]
         if bad:
@@ -97,7 +110,29 @@ class CashObjective:
         metrics = {name: float(np.mean(scores)), f"{name}_std": float(np.std(scores)),
                    "fit_time": float(np.mean(fit_times)), "train_rows": float(np.mean(train_rows))}
         loss = float(np.mean([self.metric.loss(s) for s in scores]))
-        return Result(loss=loss, metrics=metrics, cost=cost, lineage=trial.root)
+        return Result(loss=loss, metrics=metrics, cost=cost, lineage=trial.root,
+                      predictions=self._out_of_fold(kept) if keep else None)
+
+    def _out_of_fold(self, folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """One row per row of the dataset from each fold's (validation rows, predictions):
+        a row validated more than once (repeated k-fold) gets the mean, one never
+        validated (holdout) NaN."""
+        total = np.zeros((len(self._y), *folds[0][1].shape[1:]))
+        counts = np.zeros(len(self._y))
+        for rows, values in folds:
+            total[rows] += values
+            counts[rows] += 1
+        with np.errstate(invalid="ignore"):
+            return total / counts.reshape(-1, *[1] * (total.ndim - 1))
+
+    def _validation_predictions(self, evaluate: traced.Evaluator, fold: traced.FoldItems) -> np.ndarray:
+        """A fold's predictions on its validation rows as an ensemble needs them, taken from
+        the answers the metric read where those suffice (no second pass over the rows)."""
+        answered = evaluate(fold.predictions)
+        if self.classes_ is None:
+            return np.asarray(answered.predict(None), dtype=float)
+        model = answered if hasattr(answered, "predict_proba") else evaluate(fold.model)
+        return class_probabilities(model, evaluate(fold.predictions.inputs[1]).X, self.classes_)
 
     def trace(self, config: Mapping[str, Any], budget: float | None = None) -> traced.TrialItems:
         """The items that evaluating ``config`` at ``budget`` computes, built without
@@ -180,6 +215,25 @@ class CashObjective:
             return float(budget), None
         has_iterations = get_learner(config.get("learner"), self.task).fidelity is not None
         return 1.0, int(round(budget)) if has_iterations else None
+
+
+def class_probabilities(model: Any, X: Any, classes: np.ndarray) -> np.ndarray:
+    """``model``'s class probabilities on ``X`` in the columns of ``classes`` (zeros for
+    a class it never saw in training).
+
+    A model without ``predict_proba`` votes: one-hot rows of its predicted labels. A
+    softmax of its decision function would be the alternative, but margins have no
+    common scale, so averaged with probabilities they would weigh by their magnitude
+    rather than by the member's weight; a vote is scale-free and its argmax is exactly
+    the model's own prediction.
+    """
+    if hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X), dtype=float)
+    else:
+        proba = (np.asarray(model.predict(X))[:, None] == model.classes_).astype(float)
+    out = np.zeros((len(proba), len(classes)))
+    out[:, np.searchsorted(classes, model.classes_)] = proba
+    return out
 
 
 @contextmanager

@@ -64,11 +64,13 @@ def stages(pipeline: Pipeline) -> list[Stage]:
 
 @dataclass(frozen=True)
 class FoldItems:
-    """The items of one fold: its rows, the fitted learner and its validation score."""
+    """The items of one fold: its rows, the fitted learner, its answers on the validation
+    rows (what the metric reads) and their score."""
 
     train: Item
     valid: Item
     model: Item
+    predictions: Item
     score: Item
 
 
@@ -105,7 +107,7 @@ def fold_items(steps: Sequence[Stage], metric: Metric, train: Item, valid: Item)
     model = Item("fit", [x_train], steps[-1].literal)
     name = canonical(metric.name)
     predictions = Item("predict", [model, x_valid], name)
-    return FoldItems(train, valid, model, Item("metric", [predictions, valid], name))
+    return FoldItems(train, valid, model, predictions, Item("metric", [predictions, valid], name))
 
 
 def final_item(steps: Sequence[Stage], rows: Item) -> Item:

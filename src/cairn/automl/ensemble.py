@@ -1,0 +1,207 @@
+"""Post-hoc ensemble selection (Caruana et al. 2004) over a search's out-of-fold predictions.
+
+A search whose objective keeps predictions (``CashObjective(keep_predictions=True)``)
+holds every full-fidelity trial's out-of-fold predictions, so choosing an ensemble fits
+nothing: forward selection with replacement adds, one pick at a time, the member whose
+addition scores best, and only the members it chose are refitted on all rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.utils.metaestimators import available_if
+
+from cairn.errors import UserError
+from cairn.evaluate.metrics import Metric
+from cairn.evaluate.objective import CashObjective, class_probabilities
+from cairn.trial import Trial
+
+#: How many of the best trials ``build_ensemble`` selects from, as auto-sklearn's
+#: ``ensemble_nbest``: each pick scores every candidate, so the cost grows with their number.
+N_BEST = 50
+
+
+def ensemble_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric: Metric,
+                       size: int = 50, seed: int = 0) -> np.ndarray:
+    """Weights of the members' ``predictions`` (out-of-fold, one row per row of ``y``),
+    chosen by forward selection with replacement and summing to 1.
+
+    Each of ``size`` picks adds the member whose addition gives the averaged predictions
+    the best ``metric``, scored only on rows where every member's predictions are finite;
+    ties are broken at random by ``seed``. The weights are the pick counts of the best
+    ensemble seen along the way (Caruana's choice among the nested ensembles), so the
+    ensemble scores at least as well as the best single member on these rows.
+    Classification predictions are class probabilities in the columns of ``np.unique(y)``.
+    """
+    stack, y, classes = _finite_rows(predictions, y, metric)
+    if isinstance(size, bool) or int(size) != size or size < 1:
+        raise UserError(f"the ensemble size must be a whole number of at least 1, got {size!r}")
+    rng = np.random.default_rng(seed)
+    loss = _Loss(metric, y, classes)
+    total = np.zeros_like(stack[0])
+    picks: list[int] = []
+    best_loss, best_length = math.inf, 0
+    # The rows are checked finite and the arguments are ours: skip scikit-learn's
+    # validation, most of the cost of a metric call.
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        for length in range(1, int(size) + 1):
+            losses = np.array([loss((total + member) / length) for member in stack])
+            pick = int(rng.choice(np.flatnonzero(losses == losses.min())))
+            total += stack[pick]
+            picks.append(pick)
+            if losses[pick] <= best_loss:  # on a tie the larger ensemble: more averaging, same score
+                best_loss, best_length = losses[pick], length
+    return np.bincount(picks[:best_length], minlength=len(stack)) / best_length
+
+
+def blend(weights: Sequence[float] | np.ndarray, predictions: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """The weighted mean of the members' ``predictions`` (probabilities or values)."""
+    return np.tensordot(np.asarray(weights, dtype=float), np.asarray(predictions, dtype=float), axes=1)
+
+
+def ensemble_score(weights: Sequence[float] | np.ndarray, predictions: Sequence[np.ndarray], y: np.ndarray,
+                   metric: Metric) -> float:
+    """``metric`` (the score, not the loss) of the blended ``predictions`` on the rows
+    where every member's predictions are finite."""
+    stack, y, classes = _finite_rows(predictions, y, metric)
+    return metric.score(_Answers(blend(weights, stack), classes), None, y)
+
+
+class EnsembleModel:
+    """A weighted average of fitted models, as one scikit-learn-style estimator.
+
+    Classification (``classes`` given: the sorted labels) averages the members' class
+    probabilities aligned to ``classes_``, a member without ``predict_proba`` voting with
+    one-hot rows as it did out of fold, and predicts the most probable class.
+    Regression (``classes=None``) averages the members' predictions.
+    """
+
+    def __init__(self, members: Sequence[Any], weights: Sequence[float], classes: np.ndarray | None = None):
+        weights = np.asarray(weights, dtype=float)
+        if not members or len(members) != len(weights) or not (weights >= 0).all() or not weights.sum() > 0:
+            raise UserError("an ensemble needs one non-negative weight per member, not all zero")
+        self.members = list(members)
+        self.weights = weights / weights.sum()
+        self.classes_ = None if classes is None else np.asarray(classes)
+
+    @available_if(lambda self: self.classes_ is not None)
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return blend(self.weights, [class_probabilities(m, X, self.classes_) for m in self.members])
+
+    def predict(self, X: Any) -> np.ndarray:
+        if self.classes_ is None:
+            return blend(self.weights, [m.predict(X) for m in self.members])
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{w:.2f} {type(_final(m)).__name__}" for w, m in zip(self.weights, self.members, strict=True))
+        return f"EnsembleModel({parts})"
+
+
+def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int = 50, seed: int = 0,
+                   n_best: int = N_BEST) -> tuple[EnsembleModel | None, dict[str, Any]]:
+    """Select an ensemble among the ``n_best`` lowest-loss trials that carry out-of-fold
+    predictions (successful full-fidelity evaluations of ``objective`` with
+    ``keep_predictions``) and refit only its members on the objective's whole dataset.
+
+    Returns the model and ``info``: the members' ``trial_ids`` and ``weights``, the
+    ensemble's out-of-fold ``score`` under the objective's metric (pooled over all
+    validated rows, so it is compared with ``best_score``, the best single trial's
+    score computed the same way, not with the trials' mean fold scores), ``best_trial_id``
+    and ``candidates``. The model is ``None`` when fewer than two trials qualify or the
+    selection keeps the best single trial alone; ``info`` then names that trial as the
+    only member with weight 1 and says why in ``reason``.
+    """
+    candidates = sorted((t for t in trials if t.result is not None and t.result.ok
+                         and t.result.predictions is not None), key=lambda t: (t.loss, t.id))[:n_best]
+    if not candidates:
+        return None, {"trial_ids": [], "weights": [], "score": math.nan, "best_trial_id": None,
+                      "best_score": math.nan, "candidates": 0, "reason": "no trial kept out-of-fold predictions"}
+    y = objective.dataset.y.to_numpy()
+    predictions = [t.result.predictions for t in candidates]  # type: ignore[union-attr]
+
+    def score(weights: Sequence[float], members: Sequence[int]) -> float:
+        return ensemble_score(weights, [predictions[i] for i in members], y, objective.metric)
+
+    info: dict[str, Any] = {"best_trial_id": candidates[0].id, "best_score": score([1.0], [0]),
+                            "candidates": len(candidates)}
+    if len(candidates) < 2:
+        return None, {**info, "trial_ids": [candidates[0].id], "weights": [1.0], "score": info["best_score"],
+                      "reason": "fewer than two trials kept out-of-fold predictions"}
+    weights = ensemble_selection(predictions, y, objective.metric, size, seed)
+    chosen = [int(i) for i in np.flatnonzero(weights)]
+    info.update(trial_ids=[candidates[i].id for i in chosen], weights=[float(weights[i]) for i in chosen],
+                score=score(weights[chosen], chosen))
+    if len(chosen) == 1:
+        return None, {**info, "reason": "the selection kept a single trial"}
+    members = [objective.refit(candidates[i].config) for i in chosen]
+    return EnsembleModel(members, weights[chosen], objective.classes_), info
+
+
+class _Answers:
+    """Stands for a model whose answers are known, so a :class:`Metric` scores blended
+    predictions with its own code (labels from the argmax, as :class:`EnsembleModel`)."""
+
+    def __init__(self, predictions: np.ndarray, classes: np.ndarray | None):
+        self.classes_ = classes
+        self._predictions = predictions
+
+    def predict(self, X: Any) -> np.ndarray:
+        if self.classes_ is None:
+            return self._predictions
+        return self.classes_[self._predictions.argmax(axis=1)]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        return self._predictions
+
+
+class _Loss:
+    """The metric's loss of blended predictions on ``y``, a non-finite one counting as the
+    worst. A label metric sees only the argmax, and most candidate additions to a grown
+    ensemble change no label, so its losses are remembered by a digest of the labels."""
+
+    def __init__(self, metric: Metric, y: np.ndarray, classes: np.ndarray | None):
+        self.metric, self.y, self.classes = metric, y, classes
+        self.reads_labels = metric.needs == "predict" and classes is not None
+        self.seen: dict[bytes, float] = {}
+
+    def __call__(self, predictions: np.ndarray) -> float:
+        if not self.reads_labels:
+            return self._compute(predictions)
+        key = hashlib.blake2b(predictions.argmax(axis=1).tobytes(), digest_size=16).digest()
+        if key not in self.seen:
+            self.seen[key] = self._compute(predictions)
+        return self.seen[key]
+
+    def _compute(self, predictions: np.ndarray) -> float:
+        loss = self.metric.loss(self.metric.score(_Answers(predictions, self.classes), None, self.y))
+        return loss if math.isfinite(loss) else math.inf
+
+
+def _finite_rows(predictions: Sequence[np.ndarray], y: np.ndarray,
+                 metric: Metric) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The members' predictions stacked and cut to the rows where all are finite, the
+    target on those rows, and the class labels (``None`` for regression), checked."""
+    y = np.asarray(y)
+    if len(predictions) == 0:
+        raise UserError("ensemble selection needs the predictions of at least one member")
+    stack = np.asarray(predictions, dtype=float)
+    classes = np.unique(y) if metric.task == "classification" else None
+    expected = (len(y),) if classes is None else (len(y), len(classes))
+    if stack.shape[1:] != expected:
+        raise UserError(f"each member's predictions must have shape {expected} for {metric.task} "
+                        f"with metric {metric.name!r}, got {stack.shape[1:]}")
+    finite = np.isfinite(stack).reshape(len(stack), len(y), -1).all(axis=(0, 2))
+    if not finite.any():
+        raise UserError("no row has finite predictions from every member")
+    return stack[:, finite], y[finite], classes
+
+
+def _final(model: Any) -> Any:
+    return model.steps[-1][1] if hasattr(model, "steps") else model

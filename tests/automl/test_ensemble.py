@@ -1,0 +1,178 @@
+"""Caruana ensemble selection over the out-of-fold predictions a search keeps."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from cairn.automl.ensemble import EnsembleModel, build_ensemble, ensemble_score, ensemble_selection
+from cairn.data import load_dataset, split_train_test
+from cairn.errors import UserError
+from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
+from cairn.execute import evaluate_trial
+from cairn.learners import cash_space
+from cairn.space import Config
+from cairn.trial import Result, Trial
+
+#: Learners that fit in milliseconds here, so a search of 8 configs takes seconds.
+FAST = ["logreg", "knn", "gaussian_nb", "tree", "rbf_svm", "linear_svm"]
+
+
+def search(objective, n_trials, seed=0, learners=None):
+    """A small random search, evaluated as the Study does."""
+    space = cash_space(objective.task, learners)
+    rng = np.random.default_rng(seed)
+    trials = []
+    for i in range(n_trials):
+        trial = Trial(i, Config(space.sample(rng)))
+        trial.result = evaluate_trial(objective, trial)
+        trials.append(trial)
+    return trials
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    train, test = split_train_test(load_dataset("breast_cancer"), seed=0)
+    objective = CashObjective(train, resampling=KFold(3, seed=0), keep_predictions=True)
+    return objective, search(objective, 8, learners=FAST), test
+
+
+def test_selection_scores_at_least_as_well_as_every_member(cancer):
+    objective, trials, _ = cancer
+    ok = [t for t in trials if t.result.ok]
+    assert len(ok) >= 4
+    y = objective.dataset.y.to_numpy()
+    predictions = [t.result.predictions for t in ok]
+    weights = ensemble_selection(predictions, y, objective.metric, size=20, seed=0)
+    assert weights.shape == (len(ok),) and weights.sum() == pytest.approx(1.0) and (weights >= 0).all()
+    singles = [ensemble_score([1.0], [p], y, objective.metric) for p in predictions]
+    assert ensemble_score(weights, predictions, y, objective.metric) >= max(singles)
+
+
+def test_build_ensemble_refits_only_its_members_and_reports_them(cancer):
+    objective, trials, test = cancer
+    model, info = build_ensemble(objective, trials, size=20, seed=0)
+    assert set(info) >= {"trial_ids", "weights", "score", "best_trial_id", "best_score", "candidates"}
+    assert info["candidates"] == sum(t.result.ok for t in trials)
+    if model is None:  # the selection kept one trial: the best single model is the answer
+        assert info["reason"] and len(info["trial_ids"]) == 1
+        return
+    assert len(model.members) == len(info["trial_ids"]) >= 2
+    assert model.weights.tolist() == pytest.approx(info["weights"]) and sum(info["weights"]) == pytest.approx(1.0)
+    assert info["score"] >= info["best_score"]
+    proba = model.predict_proba(test.X)
+    assert proba.shape == (len(test.y), 2) and np.allclose(proba.sum(axis=1), 1.0)
+    assert (model.predict(test.X) == model.classes_[proba.argmax(axis=1)]).all()
+    assert objective.score(model, test) > 0.9
+
+
+def test_the_same_seed_gives_the_same_ensemble(cancer):
+    objective, trials, test = cancer
+    a, info_a = build_ensemble(objective, trials, size=20, seed=3)
+    b, info_b = build_ensemble(objective, trials[::-1], size=20, seed=3)  # input order does not matter
+    assert info_a == info_b
+    if a is not None:
+        assert np.array_equal(a.predict_proba(test.X), b.predict_proba(test.X))
+
+
+def test_ties_are_broken_by_the_seed():
+    y = np.array([0, 1] * 10)
+    perfect = np.eye(2)[y]
+    weights = {tuple(ensemble_selection([perfect, perfect.copy()], y, get_metric("accuracy", "classification"),
+                                        size=1, seed=s)) for s in range(8)}
+    assert weights == {(1.0, 0.0), (0.0, 1.0)}  # two equal members: each seed picks one
+
+
+def test_a_dominating_member_is_kept_alone_and_reported():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.array([0, 1, 2] * 20)
+    # log loss: any share of another member's probabilities makes the perfect one worse
+    objective = CashObjective(X, y, metric="log_loss", resampling=KFold(3), keep_predictions=True)
+    perfect, noise = np.eye(3)[y], rng.dirichlet([1, 1, 1], size=60)
+    trials = [Trial(i, Config({"learner": "knn"}), result=Result(0.5, predictions=p))
+              for i, p in enumerate([noise, perfect])]
+    assert ensemble_selection([noise, perfect], y, objective.metric, size=10).tolist() == [0.0, 1.0]
+    model, info = build_ensemble(objective, trials, size=10, seed=0)
+    assert model is None and info["trial_ids"] == [1] and info["weights"] == [1.0]
+    assert info["score"] < 1e-9 and info["reason"] == "the selection kept a single trial"
+    model, info = build_ensemble(objective, trials[:1], size=10, seed=0)
+    assert model is None and info["trial_ids"] == [0] and "fewer than two" in info["reason"]
+
+
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
+def test_classes_stay_aligned_when_a_fold_misses_a_class():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(61, 2))
+    y = np.array(["a", "b"] * 30 + ["c"])  # "c" once: the folds validating it never train on it
+    objective = CashObjective(X, y, resampling=KFold(3, seed=0), keep_predictions=True)
+    assert objective.classes_.tolist() == ["a", "b", "c"]
+    trials = search(objective, 4, learners=["logreg", "gaussian_nb", "tree"])
+    assert all(t.result.ok for t in trials)
+    for trial in trials:
+        p = trial.result.predictions
+        assert p.shape == (61, 3) and np.allclose(p.sum(axis=1), 1.0)
+        assert p[-1, 2] == 0.0  # its fold had no "c" to learn
+        assert p[:-1, 2].max() > 0  # the other folds did
+    model, info = build_ensemble(objective, trials, size=10, seed=0)
+    if model is not None:
+        assert model.predict_proba(X).shape == (61, 3) and set(model.predict(X)) <= {"a", "b", "c"}
+
+
+def test_holdout_rows_are_nan_and_left_out_of_the_selection():
+    wine = load_dataset("wine")
+    objective = CashObjective(wine, resampling=Holdout(0.3, seed=0), keep_predictions=True)
+    trials = search(objective, 5, learners=["logreg", "knn", "gaussian_nb"])
+    valid = next(Holdout(0.3, seed=0).split(wine.y.to_numpy(), stratify=True))[1]
+    for trial in trials:
+        p = trial.result.predictions
+        validated = np.isfinite(p).all(axis=1)
+        assert np.array_equal(np.flatnonzero(validated), valid) and np.isnan(p[~validated]).all()
+    y = wine.y.to_numpy()
+    weights = ensemble_selection([t.result.predictions for t in trials], y, objective.metric, size=10)
+    assert weights.sum() == pytest.approx(1.0)
+    best = min(trials, key=lambda t: t.loss)
+    # pooled over one fold, the holdout score is the trial's own metric
+    assert ensemble_score([1.0], [best.result.predictions], y, objective.metric) == \
+        pytest.approx(best.result.metrics["balanced_accuracy"])
+
+
+def test_ensemble_model_pickles_and_predicts(cancer):
+    objective, trials, test = cancer
+    ok = sorted((t for t in trials if t.result.ok), key=lambda t: t.loss)[:3]
+    model = EnsembleModel([objective.refit(t.config) for t in ok], [2, 1, 1], objective.classes_)
+    assert model.weights.tolist() == [0.5, 0.25, 0.25]
+    assert repr(model).startswith("EnsembleModel(0.50 ") and "\n" not in repr(model)
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict_proba(test.X), model.predict_proba(test.X))
+    assert np.array_equal(again.predict(test.X), model.predict(test.X))
+
+
+def test_regression_averages_member_predictions():
+    train, test = split_train_test(load_dataset("diabetes"), seed=0)
+    objective = CashObjective(train, resampling=KFold(3, seed=0), keep_predictions=True)
+    trials = search(objective, 5, learners=["ridge", "knn", "tree"])
+    for trial in trials:
+        assert trial.result.predictions.shape == (len(train.y),)
+    members = [objective.refit(t.config) for t in trials[:2]]
+    model = EnsembleModel(members, [0.75, 0.25])
+    expected = 0.75 * members[0].predict(test.X) + 0.25 * members[1].predict(test.X)
+    assert np.allclose(model.predict(test.X), expected) and not hasattr(model, "predict_proba")
+    built, info = build_ensemble(objective, trials, size=10, seed=0)
+    assert info["score"] >= info["best_score"]
+
+
+def test_bad_input_is_a_user_error():
+    metric = get_metric("accuracy", "classification")
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(UserError, match="at least one member"):
+        ensemble_selection([], y, metric)
+    with pytest.raises(UserError, match=r"shape \(4, 2\)"):
+        ensemble_selection([np.ones((4, 3))], y, metric)
+    with pytest.raises(UserError, match="ensemble size"):
+        ensemble_selection([np.eye(2)[y]], y, metric, size=0)
+    with pytest.raises(UserError, match="no row has finite"):
+        ensemble_selection([np.full((4, 2), np.nan)], y, metric)
+    with pytest.raises(UserError, match="one non-negative weight per member"):
+        EnsembleModel([object()], [1.0, 2.0])
