@@ -30,3 +30,34 @@ def test_holdout_and_regression_metric(tmp_path) -> None:
 def test_every_trial_failing_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(UserError, match="every trial failed"):
         run_cash("iris", n_trials=2, metric="log_loss", learners=["linear_svm"], store=str(tmp_path / "s.db"))
+
+
+def test_the_ensemble_is_a_row_and_the_saved_model_when_it_beats_the_best_trial(tmp_path) -> None:
+    import joblib
+
+    from cairn.automl.ensemble import EnsembleModel
+    from cairn.lineage.runs import reproduce
+
+    url = str(tmp_path / "s.db")
+    report = run_cash("wine", n_trials=6, cv=3, seed=0, store=url, learners=["logreg", "knn", "gaussian_nb", "tree"])
+    row = report.ensemble
+    assert row["learner"] == "ensemble" and row["kept"]  # with this seed it beats the best trial out of fold
+    assert set(row["config"]["members"]) <= {r["trial"] for r in report.leaderboard}
+    assert len(row["config"]["members"]) >= 2 and sum(row["config"]["members"].values()) == pytest.approx(1)
+    model = joblib.load(report.model_path)
+    assert isinstance(model, EnsembleModel)
+    run = Store(url).run(report.run_id)
+    assert run["metrics"]["test_balanced_accuracy"] == report.test_score
+    assert "test_balanced_accuracy_best_trial" in run["metrics"]
+    assert run["metrics"]["ensemble_oof_balanced_accuracy"] == row["score"] > run["metrics"]["best_oof_balanced_accuracy"]
+    assert run["tags"]["model"] == "ensemble"
+    assert reproduce(report.run_id, Store(url)).match  # the ensemble's lineage rebuilds it exactly
+
+
+def test_ensemble_size_zero_saves_the_best_trial(tmp_path) -> None:
+    import joblib
+    from sklearn.pipeline import Pipeline
+
+    report = run_cash("wine", n_trials=6, cv=3, seed=0, store=str(tmp_path / "s.db"), ensemble_size=0,
+                      learners=["logreg", "knn", "gaussian_nb", "tree"])
+    assert report.ensemble is None and isinstance(joblib.load(report.model_path), Pipeline)

@@ -25,7 +25,7 @@ def test_help_documents_every_command() -> None:
     assert top.exit_code == 0 and "run" in top.output and "runs" in top.output
     run_help = invoke("run", "--help").output
     for option in ("--data", "--target", "--task", "--strategy", "--trials", "--time", "--cv", "--holdout",
-                   "--metric", "--seed", "--store", "--json", "--space"):
+                   "--metric", "--seed", "--store", "--json", "--space", "--ensemble-size"):
         assert option in run_help
     assert "--json" in invoke("runs", "--help").output
 
@@ -113,3 +113,14 @@ def test_unknown_metric(tmp_path) -> None:
 def test_runs_without_store_is_clear(tmp_path) -> None:
     res = subprocess.run([sys.executable, "-m", "cairn.cli", "runs"], capture_output=True, text=True, cwd=tmp_path)
     assert res.returncode == 2 and res.stderr.startswith("error: ") and "Traceback" not in res.stderr
+
+
+def test_the_leaderboard_prints_the_ensemble_row(tmp_path) -> None:
+    args = ["run", "--data", "wine", "--trials", "6", "--cv", "3", "--store", str(tmp_path / "s.db")]
+    table = invoke(*args)
+    assert table.exit_code == 0, table.output
+    line = next(ln for ln in table.output.splitlines() if "ensemble" in ln)
+    assert "trial:weight" in line and "out of fold" in line and "(saved)" in line
+    assert "test balanced_accuracy of the ensemble" in table.output
+    off = json.loads(invoke(*args, "--ensemble-size", "0", "--json").output)
+    assert off["ensemble"] is None

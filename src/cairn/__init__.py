@@ -22,6 +22,8 @@ _EXPORTS = {
     "Result": "cairn.trial",
     "TrialState": "cairn.trial",
     "UserError": "cairn.errors",
+    "AutoClassifier": "cairn.automl.estimators",
+    "AutoRegressor": "cairn.automl.estimators",
     # tracking (cairn.track.fluent): the MLflow-like API
     **dict.fromkeys([
         "start_run", "end_run", "active_run", "log_param", "log_params", "log_metric", "log_metrics",

@@ -1,29 +1,33 @@
-"""A whole CASH run: data -> search -> refit on all training rows -> test score -> model.
+"""A whole CASH run: data -> test split -> AutoML search -> test score -> saved model.
 
-This is the library function behind ``cairn run``; the CLI only parses and prints.
-Everything that can be wrong with the user's input is checked before the Store is
-opened, so a bad file, column or space leaves the Store untouched.
+This is the library function behind ``cairn run``; the CLI only parses and prints. The
+search itself (study, refit, ensemble) is :mod:`cairn.automl.engine`, the same one the
+estimators use. Everything that can be wrong with the user's input is checked before
+the Store is opened, so a bad file, column or space leaves the Store untouched.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cairn.automl.engine import DEFAULT_TRIALS
 from cairn.errors import UserError
 from cairn.registry.uri import DATASET_KEY, dataset_ref, safe_name
 from cairn.space import Space
-from cairn.study import Progress, Study, StudyResult
+from cairn.study import Progress
 from cairn.track import Run, Store
-from cairn.trial import Trial, fidelity_rank
 
 if TYPE_CHECKING:
     from cairn.data import Dataset
 
-DEFAULT_TRIALS = 40
+#: Rounds of ensemble selection in ``cairn run``: the estimators' default, so the CLI
+#: saves the model ``AutoClassifier`` would predict with; 0 saves the best config alone.
+DEFAULT_ENSEMBLE_SIZE = 50
 
 
 @dataclass
@@ -45,6 +49,7 @@ class CashReport:
     test_score: float
     model_path: str
     store: str
+    ensemble: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,12 +82,16 @@ def run_cash(
     scheduler: str | None = None,
     memory_limit: int | None = None,
     resume: int | None = None,
+    ensemble_size: int = DEFAULT_ENSEMBLE_SIZE,
 ) -> CashReport:
     """Search learners and hyperparameters for ``data`` and save the best model.
 
     With neither ``n_trials`` nor ``time_budget`` it runs :data:`DEFAULT_TRIALS` trials.
     ``holdout`` (a validation fraction) replaces ``cv``-fold cross-validation.
-    ``time_budget`` covers the whole call: loading, search, refit and saving.
+    ``time_budget`` covers the whole call: loading, search, refit, ensemble and saving.
+    ``ensemble_size`` rounds of ensemble selection over the trials' out-of-fold
+    predictions build an ensemble, which is saved instead of the best config when it
+    scores better on those predictions (0: no ensemble).
     ``reuse`` shares fitted preprocessing through the process's reuse cache (the
     results are the same without it). Every trial's lineage is stored with its run, and
     the final model's with the study's run.
@@ -94,15 +103,12 @@ def run_cash(
     recorded trials are replayed, trials that were running when it stopped run again.
     """
     started = time.perf_counter()
-    from cairn.data import check_folds, load_dataset, split_train_test
-    from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
-    from cairn.evaluate.traced import process_cache
-    from cairn.execute import make_executor
-    from cairn.learners import cash_space, check_space
+    from cairn.automl.engine import AutoMLSearch, SearchSettings
+    from cairn.data import load_dataset, split_train_test
+    from cairn.evaluate import Holdout
     from cairn.lineage import dataset as data_item
     from cairn.lineage.runs import save_trace
     from cairn.lineage.sklearn_ops import SplitSpec
-    from cairn.optim import make_optimizer
 
     st = None
     if resume is not None:
@@ -112,6 +118,7 @@ def run_cash(
                                                                            "seed", "space"))
         n_trials, time_budget, cv, holdout, metric, test_size = (
             recorded[k] for k in ("n_trials", "time_budget", "cv", "holdout", "metric", "test_size"))
+        ensemble_size = ensemble_size if recorded["ensemble_size"] is None else recorded["ensemble_size"]
     if n_trials is None and time_budget is None:
         n_trials = DEFAULT_TRIALS
     dataset = load_dataset(data, target=target, task=task)
@@ -124,59 +131,41 @@ def run_cash(
     # The same split as a lineage item, so traces start from the data as it was loaded.
     train_item = SplitSpec(Holdout(test_size, seed), dataset.task == "classification", 0, "train") \
         .item(data_item(dataset.fingerprint, dataset.name))
-    if holdout is not None:
-        if not 0 < holdout < 1:
-            raise UserError(f"the holdout fraction must be between 0 and 1, got {holdout}")
-        resampling = Holdout(fraction=holdout, seed=seed)
-    else:
-        if cv < 2:
-            raise UserError(f"cross-validation needs at least 2 folds, got {cv}")
-        check_folds(train, cv)
-        resampling = KFold(k=cv, seed=seed)
-    scorer = get_metric(metric, dataset.task)
-    if space is None:
-        space = cash_space(dataset.task, list(learners) if learners else None)
-    elif not isinstance(space, Space):
+    if space is not None and not isinstance(space, Space):
         space = Space.from_file(space)
-    check_space(space, dataset.task)
-    optimizer = make_optimizer(strategy, space, seed=seed)
-    objective = CashObjective(train, metric=scorer.name, resampling=resampling, seed=seed,
-                              cache=process_cache() if reuse else None, source=train_item)
+    settings = SearchSettings(
+        strategy=strategy, n_trials=n_trials, time_budget=time_budget, metric=metric,
+        resampling=holdout if holdout is not None else cv, learners=learners, space=space,
+        ensemble_size=ensemble_size, seed=seed, reuse=reuse, workers=workers, executor=executor,
+        scheduler=scheduler, memory_limit=memory_limit, trial_time_limit=trial_time_limit)
+    search = AutoMLSearch(train, settings, source=train_item)
+    metric_name = search.objective.metric.name
 
     st = st or (store if isinstance(store, Store) else Store(store))
-    settings = {
+    recorded_settings = {
         "dataset": dataset.name, "fingerprint": dataset.fingerprint, DATASET_KEY: _dataset_version(st, dataset),
         "source": _source_file(data), "target": dataset.target, "task": dataset.task,
-        "metric": scorer.name, "resampling": repr(resampling), "test_size": test_size,
+        "metric": metric_name, "resampling": repr(search.resampling), "test_size": test_size,
         "n_trials": n_trials, "time_budget": time_budget, "cv": cv, "holdout": holdout,
+        "ensemble_size": ensemble_size,
     }
-    search_budget = None if time_budget is None else time_budget - (time.perf_counter() - started)
-    if search_budget is not None and search_budget <= 0:
-        raise UserError(f"the time budget of {time_budget:g} s was used up before the search could start")
-    study = Study(optimizer, objective, store=st, experiment=experiment or dataset.name,
-                  name=f"{dataset.name}-{strategy}-seed{seed}", n_trials=n_trials, time_budget=search_budget,
-                  trial_time_limit=trial_time_limit, settings=settings, callbacks=callbacks,
-                  reserve=_refit_reserve, resume=resume,
-                  executor=make_executor(executor or ("serial" if workers == 1 else "processes"), workers,
-                                         scheduler, memory_limit))
-    result = study.optimize()
-    best = result.best
-    if best is None:
-        errors = sorted({t.result.error for t in result.trials if t.result and t.result.error})
-        raise UserError(f"every trial failed, so there is no model; first error: {errors[0] if errors else 'none'}")
-
-    model, lineage = objective.refit_traced(best.config)
-    test_score = objective.score(model, test)
-    model_path = _save_model(st, result.run_id, model)
-    save_trace(Run(st, result.run_id), lineage)
-    st.log_metrics(result.run_id, {f"test_{scorer.name}": test_score, f"cv_{scorer.name}": best.result.metrics.get(scorer.name, float("nan"))})
+    found = search.run(store=st, experiment=experiment or dataset.name, name=f"{dataset.name}-{strategy}-seed{seed}",
+                       recorded=recorded_settings, callbacks=callbacks, resume=resume, started=started)
+    result, best = found.study, found.best
+    test_score = found.objective.score(found.model, test)
+    model_path = _save_model(st, result.run_id, found.model)
+    save_trace(Run(st, result.run_id), found.lineage)
+    metrics = {f"test_{metric_name}": test_score, f"cv_{metric_name}": best.result.metrics.get(metric_name, math.nan)}
+    if found.ensemble is not None:
+        metrics[f"test_{metric_name}_best_trial"] = found.objective.score(found.best_model, test)
+    st.log_metrics(result.run_id, metrics)
     st.set_tags(result.run_id, {"best_trial": best.id})
     return CashReport(
         study_id=result.study_id, run_id=result.run_id, dataset=dataset.name, task=dataset.task,
-        metric=scorer.name, strategy=strategy, seed=seed, n_trials=len(result.trials),
+        metric=metric_name, strategy=strategy, seed=seed, n_trials=len(result.trials),
         n_failed=sum(1 for t in result.trials if not (t.result and t.result.ok)), elapsed=result.elapsed,
-        leaderboard=leaderboard(result, scorer.name, top), best_config=dict(best.config),
-        test_score=test_score, model_path=str(model_path), store=st.url,
+        leaderboard=found.leaderboard(top), best_config=dict(best.config),
+        test_score=test_score, model_path=str(model_path), store=st.url, ensemble=found.ensemble_row(),
     )
 
 
@@ -200,7 +189,8 @@ def _recorded_search(store: Store, study_id: int) -> dict[str, Any]:
             "task": settings["task"], "strategy": study["strategy"], "seed": study["seed"],
             "space": Space.from_dict(study["space"]), "n_trials": settings["n_trials"],
             "time_budget": settings["time_budget"], "cv": settings["cv"], "holdout": settings["holdout"],
-            "metric": settings["metric"], "test_size": settings["test_size"], "fingerprint": settings["fingerprint"]}
+            "metric": settings["metric"], "test_size": settings["test_size"], "fingerprint": settings["fingerprint"],
+            "ensemble_size": settings.get("ensemble_size")}
 
 
 def _source_file(data: str | Path | None) -> str | None:
@@ -210,32 +200,6 @@ def _source_file(data: str | Path | None) -> str | None:
     if data is None or (isinstance(data, str) and data in BUNDLED):
         return None
     return str(Path(data).resolve())
-
-
-def _refit_reserve(result: StudyResult) -> float:
-    """Time to keep for refitting the best config on all training rows and saving it:
-    its per-fold fit time scaled up to every row, with a safety factor."""
-    best = result.best
-    if best is None:
-        return 0.5
-    # A fold trains on (k-1)/k of the rows; twice a fold's fit time covers all rows.
-    return 0.5 + 2.0 * best.result.metrics.get("fit_time", 0.0)  # type: ignore[union-attr]
-
-
-def leaderboard(result: StudyResult, metric: str, top: int = 10) -> list[dict[str, Any]]:
-    """The ``top`` successful trials, best first: highest budget, then loss, then trial number."""
-    ok = sorted((t for t in result.trials if t.result is not None and t.result.ok),
-                key=lambda t: (-fidelity_rank(t), t.loss, t.id))
-    return [_row(rank, t, metric) for rank, t in enumerate(ok[:top], start=1)]
-
-
-def _row(rank: int, trial: Trial, metric: str) -> dict[str, Any]:
-    m = trial.result.metrics  # type: ignore[union-attr]
-    return {
-        "rank": rank, "trial": trial.id, "budget": trial.budget, "learner": trial.config.get("learner", ""),
-        "config": dict(trial.config), "loss": trial.loss,
-        "score": m.get(metric), "score_std": m.get(f"{metric}_std"), "fit_time": m.get("fit_time"),
-    }
 
 
 def _save_model(store: Store, run_id: str, model: Any) -> Path:

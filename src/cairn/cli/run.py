@@ -49,14 +49,17 @@ from cairn.optim import STRATEGIES
               help="A running Dask scheduler (tcp://host:port); without it --executor dask starts a local cluster.")
 @click.option("--memory-limit", type=ByteSize(), default=None, metavar="SIZE",
               help="Memory a trial may add to its worker (e.g. 2GB); a trial past it is recorded as failed.")
+@click.option("--ensemble-size", type=click.IntRange(min=0), default=50, show_default=True, metavar="N",
+              help="Rounds of ensemble selection over the trials' out-of-fold predictions; the ensemble is "
+                   "saved when it beats the best config on them. 0: no ensemble.")
 @click.option("--resume", type=click.IntRange(min=1), default=None, metavar="STUDY_ID",
               help="Continue an interrupted study with its recorded settings; other search options are ignored.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of tables.")
 def run(data: str | None, target: str | None, task: str | None, strategy: str, trials: int | None,
         time_budget: float | None, cv: int, holdout: float | None, metric: str | None, space: str | None,
         trial_time_limit: float | None, seed: int, store: str | None, no_reuse: bool, workers: int,
-        executor: str | None, scheduler: str | None, memory_limit: int | None, resume: int | None,
-        as_json: bool) -> None:
+        executor: str | None, scheduler: str | None, memory_limit: int | None, ensemble_size: int,
+        resume: int | None, as_json: bool) -> None:
     """Search learners and hyperparameters (CASH), then refit the best and test it."""
     from cairn.cash import run_cash
 
@@ -65,7 +68,7 @@ def run(data: str | None, target: str | None, task: str | None, strategy: str, t
                           cv=cv, holdout=holdout, metric=metric, seed=seed, store=store, space=space,
                           trial_time_limit=trial_time_limit, callbacks=[on_trial] if on_trial else [],
                           reuse=not no_reuse, workers=workers, executor=executor, scheduler=scheduler,
-                          memory_limit=memory_limit, resume=resume)
+                          memory_limit=memory_limit, ensemble_size=ensemble_size, resume=resume)
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=json_default))
         return
@@ -110,18 +113,27 @@ def _progress(n_trials: int | None, time_budget: float | None, enabled: bool) ->
 def _print_report(report: Any) -> None:
     from rich.table import Table
 
+    from cairn.automl.engine import with_ensemble
+
     console = make_console()
     table = Table(title=f"Leaderboard: {report.dataset} ({report.task}), CV {report.metric}, "
                         f"{report.strategy}, seed {report.seed}")
     for col, justify in [("rank", "right"), ("trial", "right"), ("learner", "left"), ("config", "left"),
                          ("CV mean ± std", "right"), ("fit s", "right")]:
         table.add_column(col, justify=justify, no_wrap=col != "config")  # type: ignore[arg-type]
-    for row in report.leaderboard:
+    for row in with_ensemble(report.leaderboard, report.ensemble):
+        if row["learner"] == "ensemble":
+            members = " ".join(f"{t}:{w:.2f}" for t, w in row["config"]["members"].items())
+            verdict = "saved" if row["kept"] else "not saved: no better than the best config"
+            table.add_row("-", "-", "ensemble", f"trial:weight {members} ({verdict})",
+                          f"{row['score']:.4f} out of fold", f"{row['fit_time']:.3f}")
+            continue
         table.add_row(str(row["rank"]), str(row["trial"]), row["learner"], _short_config(row["config"]),
                       f"{row['score']:.4f} ± {row['score_std']:.4f}", f"{row['fit_time']:.3f}")
     console.print(table)
     console.print(f"trials: {report.n_trials} ({report.n_failed} failed) in {report.elapsed:.1f} s")
-    console.print(f"test {report.metric} of the refitted best config: [bold]{report.test_score:.4f}[/bold]")
+    saved = "the ensemble" if report.ensemble and report.ensemble["kept"] else "the refitted best config"
+    console.print(f"test {report.metric} of {saved}: [bold]{report.test_score:.4f}[/bold]")
     console.print(f"model: {report.model_path}")
     console.print(f"store: {report.store} (study {report.study_id}, run {report.run_id})")
 

@@ -21,7 +21,7 @@ OPERATIONS: dict[str, Callable[[Item, list[Any]], Any]] = {}
 #: fn(item) -> value or None, tried in order for ``data`` leaves
 RESOLVERS: list[Callable[[Item], Any]] = []
 #: Modules whose import registers operations; imported by :func:`recompute` on demand.
-PROVIDERS: list[str] = ["cairn.lineage.linalg", "cairn.lineage.sklearn_ops"]
+PROVIDERS: list[str] = ["cairn.lineage.linalg", "cairn.lineage.sklearn_ops", "cairn.automl.engine"]
 
 
 def operation(name: str) -> Callable[[Callable[[Item, list[Any]], Any]], Callable[[Item, list[Any]], Any]]:

@@ -69,7 +69,7 @@ def reproduce(run_id: str, store: Store) -> Reproduction:
     data = _data(run_id, root, store, settings)
     with quiet(1):  # as the objective fits: one thread, so sums add up in the same order
         value = recompute(root, data)
-        if root.op == "pipeline":
+        if root.op in ("pipeline", "ensemble"):
             X = next(iter(data.values())).X
             stored = joblib.load(store.artifact_path(run["id"], MODEL_ARTIFACT))
             equal = int(np.sum(_same(stored.predict(X), value.predict(X))))
