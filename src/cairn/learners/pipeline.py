@@ -1,6 +1,8 @@
 """From a flat CASH config to an unfitted scikit-learn pipeline.
 
-The pipeline is ``columns`` (ColumnTransformer) -> ``features`` -> ``model``. Regressors
+The pipeline is ``columns`` (ColumnTransformer) -> ``features`` -> ``model``; a structure
+config (:mod:`cairn.learners.structure`) has ``columns`` (imputation and one-hot
+encoding, unscaled) -> ``step0`` -> ``step1`` -> ... -> ``model`` instead. Regressors
 are wrapped to learn a standardised target, so that the regularisation ranges in the
 catalog mean the same whatever the scale of the target.
 """
@@ -22,6 +24,7 @@ from cairn.learners.preprocess import (
     build_feature_step,
     preprocessing_params,
 )
+from cairn.learners.structure import COLUMN_PARAMS, build_steps, is_structure_name, is_structured
 
 
 def build_pipeline(config: Mapping[str, Any], task: str, seed: int = 0,
@@ -44,15 +47,24 @@ def build_pipeline(config: Mapping[str, Any], task: str, seed: int = 0,
     if task == "regression":
         model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
     prep = preprocessing_params(config)
+    if is_structured(config):
+        middle = build_steps(config, task, seed)
+        prep["scale"] = "none"  # scalers are steps of the structure
+    else:
+        middle = [("features", build_feature_step(prep, task, seed))]
     return Pipeline([
         ("columns", build_columns(prep, categorical_columns, numeric_columns)),
-        ("features", build_feature_step(prep, task, seed)),
+        *middle,
         ("model", model),
     ])
 
 
 def _check_names(config: Mapping[str, Any], task: str) -> None:
     learners = set(learner_names(task))
+    structured = is_structured(config)
     for name in config:
-        if name not in PREPROCESSING and name != "learner" and name.split(".", 1)[0] not in learners:
-            raise ConfigError(f"'{name}' is not a parameter of the {task} pipeline")
+        own = name == "learner" or name.split(".", 1)[0] in learners
+        preprocessing = (name in COLUMN_PARAMS or is_structure_name(name)) if structured else name in PREPROCESSING
+        if not (own or preprocessing):
+            kind = "structured " if structured else ""
+            raise ConfigError(f"'{name}' is not a parameter of the {kind}{task} pipeline")

@@ -26,9 +26,11 @@ STRATEGIES: dict[str, str] = {
     "asha": "cairn.optim.halving:ASHA",
     "bohb": "cairn.optim.bohb:BOHB",
     "bandit": "cairn.optim.bandit:Bandit",
+    "evolution": "cairn.optim.evolution:Evolution",
     "tpe": "cairn.optim.bayes:TPE",
     "bo-gp": "cairn.optim.bayes:BayesianOptimization?surrogate=gp",
     "bo-forest": "cairn.optim.bayes:BayesianOptimization?surrogate=forest",
+    "auto": "cairn.automl.portfolio:AutoSearch",
 }
 
 
