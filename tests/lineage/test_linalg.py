@@ -204,3 +204,10 @@ def test_sharing_swaps_the_process_wide_engine_for_a_block():
     with sharing(cache) as la:
         assert shared() is la and la.cache is cache
     assert shared() is before and before.cache is not cache
+
+
+def test_sharing_nothing_turns_reuse_off_for_a_block(rng):
+    (X,) = matrices(rng, (5, 3))
+    with sharing(None) as la:
+        assert shared() is la and not la.reuse
+        assert la.tsmm(X).value is not la.tsmm(X).value  # computed twice, kept nowhere

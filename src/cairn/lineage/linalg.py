@@ -173,9 +173,10 @@ def shared() -> LinearAlgebra:
 
 
 @contextmanager
-def sharing(cache: ReuseCache) -> Iterator[LinearAlgebra]:
+def sharing(cache: ReuseCache | None) -> Iterator[LinearAlgebra]:
     """Make ``cache`` the process-wide reuse cache inside the block (a fresh one per
-    benchmark repeat, a small one in a test); not for use from several threads."""
+    benchmark repeat, a small one in a test), or with ``None`` turn reuse off there (a
+    baseline whose learners keep ``reuse=True``); not for use from several threads."""
     _SHARED.append(LinearAlgebra(cache))
     try:
         yield _SHARED[-1]
