@@ -30,4 +30,4 @@ def main() -> None:
     """cairn: model selection and model management."""
 
 
-from cairn.cli import datasets, gc, lineage, models, reproduce, run, runs  # noqa: E402,F401  (commands register themselves)
+from cairn.cli import baseline, datasets, gc, lineage, models, predict, reproduce, run, runs, ui  # noqa: E402,F401  (commands register themselves)
