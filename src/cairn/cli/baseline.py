@@ -8,17 +8,13 @@ import math
 import click
 
 from cairn.cli import main
-from cairn.cli.options import json_option
+from cairn.cli.options import data_options, json_option
 from cairn.cli.output import json_default, make_console
 from cairn.cli.show import print_table
 
 
 @main.command()
-@click.option("--data", "data", default=None, metavar="NAME|PATH",
-              help="Bundled dataset (iris, wine, breast_cancer, digits, diabetes) or a CSV/Parquet file. Default: wine.")
-@click.option("--target", default=None, metavar="COL", help="Target column of a file (default: its last column).")
-@click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
-              help="Override the task inferred from the target.")
+@data_options
 @click.option("--metric", default=None, metavar="M",
               help="Metric (default: balanced_accuracy for classification, r2 for regression).")
 @click.option("--cv", type=click.IntRange(min=2), default=5, show_default=True, metavar="K",

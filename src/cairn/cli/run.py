@@ -9,18 +9,14 @@ from typing import Any
 import click
 
 from cairn.cli import main
-from cairn.cli.options import ByteSize
+from cairn.cli.options import ByteSize, data_options
 from cairn.cli.output import json_default, make_console
 from cairn.execute.factory import EXECUTORS
 from cairn.optim import STRATEGIES
 
 
 @main.command()
-@click.option("--data", "data", default=None, metavar="NAME|PATH",
-              help="Bundled dataset (iris, wine, breast_cancer, digits, diabetes) or a CSV/Parquet file. Default: wine.")
-@click.option("--target", default=None, metavar="COL", help="Target column of a file (default: its last column).")
-@click.option("--task", type=click.Choice(["classification", "regression"]), default=None,
-              help="Override the task inferred from the target.")
+@data_options
 @click.option("--strategy", type=click.Choice(list(STRATEGIES)), default="random", show_default=True,
               help="Search strategy.")
 @click.option("--trials", type=click.IntRange(min=1), default=None, metavar="N",
