@@ -336,11 +336,9 @@ class AutoMLSearch:
             if info["best_trial_id"] != out.best.id:
                 info["reason"] = (f"the best trial ({out.best.id}) has no out-of-fold predictions (it was "
                                   "replayed from the store), so the ensemble cannot be compared with it")
-            elif out.metric.loss(info["score"]) < out.metric.loss(info["best_score"]):
+            else:  # build_ensemble returns a model only when it beats the best trial out of fold
                 out.ensemble, info["kept"] = ensemble, True
                 info["lineage"] = self._ensemble_item(out.study.trials, info)
-            else:
-                info["reason"] = "the ensemble scores no better than the best trial out of fold"
         out.ensemble_info = info
 
     def _ensemble_item(self, trials: Sequence[Trial], info: Mapping[str, Any]) -> Item:

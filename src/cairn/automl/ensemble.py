@@ -114,9 +114,10 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     ensemble's out-of-fold ``score`` under the objective's metric (pooled over all
     validated rows, so it is compared with ``best_score``, the best single trial's
     score computed the same way, not with the trials' mean fold scores), ``best_trial_id``
-    and ``candidates``. The model is ``None`` when fewer than two trials qualify or the
-    selection keeps the best single trial alone; ``info`` then names that trial as the
-    only member with weight 1 and says why in ``reason``.
+    and ``candidates``. The model is ``None`` when fewer than two trials qualify, the
+    selection keeps the best single trial alone (``info`` then names that trial as the
+    only member with weight 1), or the ensemble scores no better than the best trial;
+    ``reason`` says which.
     """
     candidates = sorted((t for t in trials if t.result is not None and t.result.ok
                          and t.result.predictions is not None), key=lambda t: (t.loss, t.id))[:n_best]
@@ -140,6 +141,9 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
                 score=score(weights[chosen], chosen))
     if len(chosen) == 1:
         return None, {**info, "reason": "the selection kept a single trial"}
+    if objective.metric.loss(info["score"]) >= objective.metric.loss(info["best_score"]):
+        # Refitting members only to throw them away would cost seconds for nothing.
+        return None, {**info, "reason": "the ensemble scores no better than the best trial out of fold"}
     members = [objective.refit(candidates[i].config) for i in chosen]
     return EnsembleModel(members, weights[chosen], objective.classes_), info
 
