@@ -149,6 +149,7 @@ def test_ensemble_model_pickles_and_predicts(cancer):
     again = pickle.loads(pickle.dumps(model))
     assert np.array_equal(again.predict_proba(test.X), model.predict_proba(test.X))
     assert np.array_equal(again.predict(test.X), model.predict(test.X))
+    assert list(again.feature_names_in_) == list(test.X.columns)  # for column checks before predicting
 
 
 def test_regression_averages_member_predictions():

@@ -89,6 +89,11 @@ class EnsembleModel:
         self.members = list(members)
         self.weights = weights / weights.sum()
         self.classes_ = None if classes is None else np.asarray(classes)
+        # The members saw the same columns: the ensemble answers for them, as a fitted
+        # scikit-learn estimator does, so callers can check new data before predicting.
+        for name in ("feature_names_in_", "n_features_in_"):
+            if hasattr(self.members[0], name):
+                setattr(self, name, getattr(self.members[0], name))
 
     @available_if(lambda self: self.classes_ is not None)
     def predict_proba(self, X: Any) -> np.ndarray:
