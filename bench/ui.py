@@ -30,12 +30,11 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from _report import RESULTS, publish
-from tracking import machine, populate_cairn, populate_mlflow, run_data
+from tracking import machine, populate_cairn, populate_mlflow, run_data, timed
 
 SEED = 0  # the seed of run_data's params and metrics
 PAGE = 50
@@ -50,16 +49,6 @@ SEEN = "() => {{ if ({cond}) {{ window.__shown = window.__shown || performance.n
 
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
-
-
-def timed(call: Callable[[], Any], repeats: int) -> list[float]:
-    call()  # warm up connections and caches
-    out = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def http(url: str, body: dict | None = None) -> Any:
