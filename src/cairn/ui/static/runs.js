@@ -53,11 +53,13 @@ async function load() {
 }
 
 function header(label, name, title) {
-  const [current, direction] = state.order.split(/\s+/);
-  const arrow = current === name ? (direction === "asc" ? " ▲" : " ▼") : "";
+  const [shown, shownDirection] = state.order.split(/\s+/);
+  const arrow = shown === name ? (shownDirection === "asc" ? " ▲" : " ▼") : "";
   return el("th", {
     class: "sortable", title: title || `order by ${name}`, "data-field": name,
     onclick: () => {
+      // Read the order at click time: a second click before the table redraws still toggles.
+      const [current, direction] = state.order.split(/\s+/);
       state.order = current === name && direction !== "asc" ? `${name} asc` : `${name} desc`;
       state.page = 1;
       load();
