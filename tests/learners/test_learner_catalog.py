@@ -15,7 +15,7 @@ CLASSIFIERS = ["logreg", "linear_svm", "rbf_svm", "knn", "gaussian_nb", "tree", 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 REGRESSORS = ["ridge", "lasso", "elastic_net", "svr", "knn", "tree", "random_forest", "extra_trees",
-              "hist_gb", "mlp", "lm_ridge", "steplm"]
+              "hist_gb", "mlp", "lm_ridge", "lm_lasso", "lm_elastic_net", "steplm"]
 
 
 @pytest.fixture(autouse=True, scope="module")

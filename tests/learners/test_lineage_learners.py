@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.decomposition import PCA
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import ElasticNet, Ridge
 from sklearn.model_selection import GridSearchCV
 
 from cairn.errors import UserError
 from cairn.learners import build_pipeline, cash_space, learner_names
-from cairn.learners.lineage_linear import StepLM, TracedPCA, TracedRidge
+from cairn.learners.lineage_linear import StepLM, TracedElasticNet, TracedPCA, TracedRidge
 from cairn.lineage import matrix
 from cairn.lineage.cache import ReuseCache
 from cairn.lineage.item import leaf
@@ -106,6 +106,25 @@ def test_squared_error_is_the_sum_of_squared_residuals():
     assert model.squared_error(X[200:], y[200:]) == pytest.approx(residuals @ residuals, rel=1e-9)
 
 
+@pytest.mark.parametrize("reuse", [True, False])
+@pytest.mark.parametrize(("alpha", "l1_ratio"), [(1e-3, 0.5), (0.05, 1.0), (0.5, 0.2), (1e-4, 0.05)])
+def test_elastic_net_agrees_with_scikit_learn(alpha, l1_ratio, reuse):
+    X, y = regression(n=400, p=8)
+    ours = TracedElasticNet(alpha, l1_ratio, tol=1e-10, reuse=reuse).fit(X, y)
+    theirs = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_iter=2000).fit(X, y)
+    assert np.allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-6)
+    assert np.array_equal(ours.coef_ == 0, theirs.coef_ == 0)  # the same coefficients are zeroed
+
+
+def test_elastic_net_strengths_share_the_gram_matrix_of_ridge(grams):
+    X, y = regression()
+    TracedRidge(1.0).fit(X, y)
+    for alpha, l1_ratio in [(0.01, 1.0), (0.1, 0.5), (0.3, 0.9)]:
+        TracedElasticNet(alpha, l1_ratio).fit(X, y)
+    assert grams.count(X.shape) == 1
+
+
 def forward_selection_by_aic(X, y):
     """R's step(lm(y ~ 1), scope = ~ all columns, direction = "forward"), with lstsq."""
     n, p = X.shape
@@ -178,7 +197,7 @@ def test_pca_after_ridge_on_the_same_data_reads_no_rows(grams, fresh_cache):
     assert len(grams) == count and fresh_cache.cache.stats.hits == hits + 2  # X'X and the column sums
 
 
-@pytest.mark.parametrize("estimator", [TracedRidge(0.5), StepLM(), TracedPCA(2)])
+@pytest.mark.parametrize("estimator", [TracedRidge(0.5), TracedElasticNet(0.1), StepLM(), TracedPCA(2)])
 def test_estimator_contract(estimator):
     X, y = regression()
     copy = clone(estimator).set_params(reuse=False)
@@ -193,6 +212,8 @@ def test_estimator_contract(estimator):
 
 @pytest.mark.parametrize("bad", [
     lambda X, y: TracedRidge(-1.0).fit(X, y),
+    lambda X, y: TracedElasticNet(-0.1).fit(X, y),
+    lambda X, y: TracedElasticNet(0.1, l1_ratio=1.5).fit(X, y),
     lambda X, y: TracedPCA(0).fit(X),
     lambda X, y: TracedPCA(7).fit(X),
     lambda X, y: TracedRidge().fit(traced(X), traced(y[:10])),
@@ -203,7 +224,7 @@ def test_bad_input_is_a_user_error(bad):
         bad(X, y)
 
 
-@pytest.mark.parametrize("name", ["lm_ridge", "steplm"])
+@pytest.mark.parametrize("name", ["lm_ridge", "lm_lasso", "lm_elastic_net", "steplm"])
 def test_catalog_learners_fit_in_the_cash_pipeline(name):
     assert name in learner_names("regression")
     X, y = regression()

@@ -1,10 +1,11 @@
 """Linear models on traced linear algebra, so that searches reuse X'X (LIMA's lm, steplm, pca).
 
-Ridge regression (ordinary least squares at ``alpha=0``) with an intercept, forward
-stepwise regression by AIC, and PCA, each written over :mod:`cairn.lineage.linalg`: a
-fit asks for Gram matrices, column sums and crossproducts of traced inputs, so with
-reuse on, a grid over ``alpha`` and the folds computes each fold's X'X once, and each
-step of stepwise regression costs one crossproduct per candidate column.
+Ridge regression (ordinary least squares at ``alpha=0``) with an intercept, the elastic
+net (the lasso at ``l1_ratio=1``), forward stepwise regression by AIC, and PCA, each
+written over :mod:`cairn.lineage.linalg`: a fit asks for Gram matrices, column sums and
+crossproducts of traced inputs, so with reuse on, a grid over ``alpha`` and the folds
+computes each fold's X'X once, and each step of stepwise regression costs one
+crossproduct per candidate column.
 
 ``fit(X, y, lineage=None)`` takes the lineage item of ``X`` when the caller knows it (the
 item of the transformed training fold); without one the estimator fingerprints ``X``
@@ -21,10 +22,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.linear_model import enet_path
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from cairn.errors import UserError
 from cairn.learners.base import Learner, Params
+from cairn.learners.linear import SPARSE_ALPHA
 from cairn.lineage.item import Item
 from cairn.lineage.linalg import LinearAlgebra, shared, spd_solve
 from cairn.lineage.matrix import Traced, cbind, ones, take_columns, traced
@@ -101,6 +104,45 @@ class TracedRidge(_TracedRegressor):
         gram = la.add_diagonal(la.tsmm(design), float(self.alpha), count=X_traced.shape[1])
         coef = la.solve(gram, la.crossprod(design, y_traced)).value[:, 0]
         self.coef_, self.intercept_ = coef[:-1].copy(), float(coef[-1])
+        return self
+
+
+class TracedElasticNet(_TracedRegressor):
+    """The elastic net by coordinate descent on the Gram matrix; ``l1_ratio=1`` is the lasso.
+
+    Minimises scikit-learn's ``ElasticNet`` objective, ``||y - Xw - b||^2 / (2n) + alpha
+    l1_ratio ||w||_1 + alpha (1 - l1_ratio) ||w||^2 / 2``, with the same solver and
+    tolerance, but on ``X'X`` and ``X'y`` centred from the cached ``D'D`` and ``D'y`` of
+    ``D = cbind(X, 1)``: every strength and mix on a fold shares one pass over its rows
+    (and lm_ridge's). Coefficients agree with ``ElasticNet`` to the solver's tolerance.
+    """
+
+    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5, max_iter: int = 2000,
+                 tol: float = 1e-4, reuse: bool = True):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.max_iter = max_iter
+        self.tol = tol
+        self.reuse = reuse
+
+    def fit(self, X: Any, y: Any, lineage: Item | None = None) -> TracedElasticNet:
+        for name, value, high in (("alpha", self.alpha, np.inf), ("l1_ratio", self.l1_ratio, 1.0)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= high:
+                raise UserError(f"elastic net {name} must be a number from 0 to {high}, got {value!r}")
+        la = engine(self.reuse)
+        X_traced, y_traced = self._inputs(X, y, lineage)
+        n, p = X_traced.shape
+        design = cbind(X_traced, ones(n))
+        gram, xy = la.tsmm(design).value, la.crossprod(design, y_traced).value[:, 0]
+        x_mean, y_mean = gram[-1, :-1] / n, xy[-1] / n
+        centred_gram = np.ascontiguousarray(gram[:-1, :-1] - n * np.outer(x_mean, x_mean))
+        centred_xy = xy[:-1] - n * x_mean * y_mean
+        # The solver reads X only for its shape and y only for its norm (the stopping rule).
+        _, coefs, _ = enet_path(np.broadcast_to(0.0, (n, p)), y_traced.value[:, 0] - y_mean,
+                                l1_ratio=self.l1_ratio, alphas=[self.alpha], precompute=centred_gram,
+                                Xy=centred_xy, max_iter=self.max_iter, tol=self.tol, check_input=False)
+        self.coef_ = coefs[:, 0].copy()
+        self.intercept_ = float(y_mean - x_mean @ self.coef_)
         return self
 
 
@@ -210,13 +252,24 @@ def _ridge(p: Params, seed: int) -> TracedRidge:
     return TracedRidge(alpha=p["alpha"])
 
 
+def _lasso(p: Params, seed: int) -> TracedElasticNet:
+    return TracedElasticNet(alpha=p["alpha"], l1_ratio=1.0)
+
+
+def _elastic_net(p: Params, seed: int) -> TracedElasticNet:
+    return TracedElasticNet(alpha=p["alpha"], l1_ratio=p["l1_ratio"])
+
+
 def _steplm(p: Params, seed: int) -> StepLM:
     return StepLM()
 
 
-# As for the catalog's "ridge": targets are standardised by the pipeline, so alpha means
-# the same for any target scale.
+# As for the catalog's "ridge", "lasso" and "elastic_net": targets are standardised by
+# the pipeline, so alpha means the same for any target scale.
 LEARNERS = [
     Learner("lm_ridge", "regression", _ridge, Space([Float("alpha", 1e-4, 1e3, log=True, default=1.0)])),
+    Learner("lm_lasso", "regression", _lasso, Space([SPARSE_ALPHA])),
+    Learner("lm_elastic_net", "regression", _elastic_net,
+            Space([SPARSE_ALPHA, Float("l1_ratio", 0.05, 1.0, default=0.5)])),
     Learner("steplm", "regression", _steplm, Space([])),
 ]

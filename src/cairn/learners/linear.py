@@ -29,14 +29,14 @@ def _elastic_net(p: Params, seed: int) -> ElasticNet:
 
 # Regression targets are standardised by the pipeline, so these alphas mean the same
 # for any target scale (on standardised features, alpha >= 1 zeroes every coefficient).
-_SPARSE_ALPHA = Float("alpha", 1e-4, 1.0, log=True, default=1e-2)
+SPARSE_ALPHA = Float("alpha", 1e-4, 1.0, log=True, default=1e-2)
 
 LEARNERS = [
     Learner("logreg", "classification", _logreg,
             Space([Float("C", 1e-3, 1e3, log=True, default=1.0)])),
     Learner("ridge", "regression", _ridge,
             Space([Float("alpha", 1e-4, 1e3, log=True, default=1.0)])),
-    Learner("lasso", "regression", _lasso, Space([_SPARSE_ALPHA])),
+    Learner("lasso", "regression", _lasso, Space([SPARSE_ALPHA])),
     Learner("elastic_net", "regression", _elastic_net,
-            Space([_SPARSE_ALPHA, Float("l1_ratio", 0.05, 1.0, default=0.5)])),
+            Space([SPARSE_ALPHA, Float("l1_ratio", 0.05, 1.0, default=0.5)])),
 ]
