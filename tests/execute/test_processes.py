@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -68,3 +70,21 @@ def test_an_objective_that_cannot_be_pickled_is_refused_at_submit():
 def test_the_worker_count_must_be_a_positive_integer(workers):
     with pytest.raises(UserError, match="number of workers"):
         ProcessExecutor(workers)
+
+
+def test_a_script_that_starts_workers_unguarded_is_told_to_guard_them(tmp_path):
+    """Workers import the main script: one that starts a study at its top level makes each
+    worker die at once, and the recorded reason says how to fix the script."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from cairn.execute import ProcessExecutor\n"
+        "from cairn.optim import make_optimizer\n"
+        "from cairn.space import Float, Space\n"
+        "from cairn.study import Study\n"
+        "def objective(config, budget=None):\n"
+        "    return config['x']\n"
+        "result = Study(make_optimizer('random', Space([Float('x', 0, 1)]), seed=0), objective, n_trials=2,\n"
+        "               executor=ProcessExecutor(1)).optimize()\n"
+        "print(result.trials[0].result.error)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert "WorkerDied" in done.stdout and 'if __name__ == "__main__":' in done.stdout, done.stdout + done.stderr

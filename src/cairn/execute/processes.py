@@ -180,7 +180,7 @@ class _Worker:
         if self.process.is_alive():
             return None
         return self._fail(f"WorkerDied: {_death(self.process.exitcode)}"
-                          + ("" if self.job.started else " before the trial started"))
+                          + ("" if self.job.started else _BEFORE_START))
 
     def kill_if_overdue(self, grace: float) -> Result | None:
         deadline = self.deadline(grace)
@@ -205,6 +205,12 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.process.close()
+
+
+#: A worker that dies before its first trial most often ran the user's script on import:
+#: workers import the ``__main__`` module, as with multiprocessing's spawn.
+_BEFORE_START = (" before the trial started (a script that starts a study with worker processes must "
+                 "do so under `if __name__ == \"__main__\":`, as each worker imports it)")
 
 
 def _death(exitcode: int | None) -> str:
