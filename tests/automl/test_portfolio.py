@@ -11,6 +11,8 @@ from sklearn.datasets import make_classification
 from sklearn.pipeline import Pipeline
 
 from cairn.automl.portfolio import (
+    CHEAP_LEARNERS,
+    cheap_config_first,
     infer_task,
     load_portfolio,
     portfolio_file,
@@ -100,6 +102,18 @@ def test_auto_hands_out_the_portfolio_then_searches():
     assert [dict(short.ask().config) for _ in range(2)] == portfolio[:2]
     with pytest.raises(UserError, match="hyperband"):
         make_optimizer("auto", space, inner="hyperband")
+
+
+def test_cheap_first_moves_the_first_cheap_config_to_the_front():
+    space = cash_space("classification")
+    portfolio = load_portfolio("classification", space)
+    first = next(i for i, c in enumerate(portfolio) if c["learner"] in CHEAP_LEARNERS)
+    assert first > 0  # else this test shows nothing
+    opt = make_optimizer("auto", space, seed=0, cheap_first=True)
+    asked = [dict(opt.ask().config) for _ in portfolio]
+    assert asked == [portfolio[first], *portfolio[:first], *portfolio[first + 1:]]
+    costly = [c for c in portfolio if c["learner"] not in CHEAP_LEARNERS]
+    assert cheap_config_first(costly) == costly  # nothing cheap: the order stays
 
 
 def test_auto_on_a_space_without_learners_is_its_inner_search():

@@ -229,7 +229,10 @@ class AutoMLSearch:
         self.space = settings.space if settings.space is not None else \
             search_space(train.task, settings.learners, settings.exclude)
         check_space(self.space, train.task)
-        self.optimizer = make_optimizer(settings.strategy, self.space, seed=settings.seed)
+        # Under a time budget, a cheap portfolio config goes first, so that even a large
+        # table whose first configs outlast the budget ends with a model.
+        hurried = {"cheap_first": True} if settings.strategy == "auto" and settings.time_budget is not None else {}
+        self.optimizer = make_optimizer(settings.strategy, self.space, seed=settings.seed, **hurried)
         self.objective = CashObjective(train, metric=metric, resampling=self.resampling, seed=settings.seed,
                                        cache=process_cache() if settings.reuse else None, source=source,
                                        keep_predictions=settings.ensemble_size > 0)
