@@ -1,3 +1,4 @@
+import time
 from collections import Counter
 
 import numpy as np
@@ -149,3 +150,19 @@ def test_bad_input_is_one_sentence_and_changes_nothing(store, call, message) -> 
         call(store)
     assert "\n" not in str(err.value)
     assert store.blobs.digests() == blobs and len(cairn.describe_dataset("d", store=store)["versions"]) == 1
+
+
+def test_reading_the_registry_waits_for_no_writer(store, tmp_path) -> None:
+    """Registry reads take SQLite snapshots, not the write lock: a study that holds the
+    lock (here, another connection's open write transaction) does not hold them up."""
+    cairn.register_dataset("t", _tricky(), store=store)
+    writer = cairn.track.Store(store.url)
+    try:
+        with writer._write():
+            start = time.perf_counter()
+            assert [d["name"] for d in ds.list_datasets(store=store)] == ["t"]
+            assert len(ds.get_dataset("t", store=store)) == len(_tricky())
+            assert ds.describe_dataset("t", store=store)["name"] == "t"
+            assert time.perf_counter() - start < 10  # a wait for the lock would last the 60 s busy timeout
+    finally:
+        writer.close()

@@ -38,7 +38,7 @@ def register_dataset(name: str, data: Any, parent: int | None = None, *,
     frame = _as_frame(data)
     hashes = rows.row_hashes(frame)
     fingerprint = rows.fingerprint(frame, hashes)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         owner = chain.owner_id(conn, t.datasets, name)
         if owner is None and parent is not None:
             raise RegistryError(f"there is no registered dataset '{name}' to derive version {parent} from")
@@ -71,7 +71,7 @@ def get_dataset(name: str, version: int | None = None, *, store: str | Store | N
     """Version ``version`` (default: the latest) of dataset ``name``: same columns, dtypes,
     rows and row order as registered, with a fresh ``RangeIndex``."""
     st = get_store(store)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         return _checkout(st, conn, _version(conn, name, version), name)
 
 
@@ -85,7 +85,7 @@ def list_datasets(*, store: str | Store | None = None) -> list[dict[str, Any]]:
          .join(latest, latest.c.owner_id == t.datasets.c.id)
          .join(t.dataset_versions, (v.owner_id == latest.c.owner_id) & (v.version == latest.c.latest))
          .order_by(t.datasets.c.name))
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
@@ -95,7 +95,7 @@ def describe_dataset(name: str, *, store: str | Store | None = None) -> dict[str
     v = t.dataset_versions.c
     cols = [v.version, v.parent_version, v.base_version, v.depth, v.n_rows, v.n_added, v.n_removed, v.size,
             v.fingerprint, v.columns, v.created_at]
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         owner = _owner(conn, name)
         versions = [dict(r) for r in conn.execute(sa.select(*cols).where(v.owner_id == owner).order_by(v.version)).mappings()]
     for row in versions:
@@ -107,7 +107,7 @@ def dataset_diff(name: str, v1: int, v2: int, *, store: str | Store | None = Non
     """Rows version ``v2`` has beyond ``v1`` and rows ``v1`` has beyond ``v2`` (as multisets),
     summed from the deltas between them; neither version is rebuilt."""
     st = get_store(store)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         return _net(st, conn, name, v1, v2)
 
 
@@ -115,7 +115,7 @@ def dataset_union(name: str, v1: int, v2: int, *, store: str | Store | None = No
     """The rows of ``v1``, then those ``v2`` has beyond them (each row as often as in the
     version that has it more often)."""
     st = get_store(store)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         added, _ = _net(st, conn, name, v1, v2)
         left = _checkout(st, conn, _version(conn, name, v1), name)
     return pd.concat([left, added], ignore_index=True) if len(added) else left
@@ -200,7 +200,7 @@ def _net(st: Store, conn: Connection, name: str, v1: int, v2: int) -> tuple[pd.D
 def _split_left(name: str, v1: int, v2: int, store: str | Store | None, keep_removed: bool) -> pd.DataFrame:
     """``v1`` rebuilt, then cut in two: the copies ``v2`` lacks and the rest."""
     st = get_store(store)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         _, removed = _net(st, conn, name, v1, v2)
         left = _checkout(st, conn, _version(conn, name, v1), name)
     lacking = rows.split_removed(left, removed)

@@ -50,7 +50,7 @@ def register_model(source: str, name: str, dataset_version: str | None = None, *
     run = st.run(ref.run_id)
     model = joblib.load(st.artifact_path(run["id"], ref.path))
     parts = delta.split(model)
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         recorded = run["tags"].get(DATASET_KEY) or run["params"].get(DATASET_KEY)
         dataset_id = _dataset_version_id(conn, dataset_version or recorded)
         owner = chain.owner_id(conn, t.models, name)
@@ -78,7 +78,7 @@ def load_model(uri: str, *, store: str | Store | None = None) -> Any:
         import joblib
 
         return joblib.load(st.artifact_path(st.resolve_run_id(ref.run_id), ref.path))
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         row = _resolve(conn, ref)
         return delta.join(_parts(st, conn, row, ref.name))
 
@@ -111,7 +111,7 @@ def list_models(*, store: str | Store | None = None) -> list[dict[str, Any]]:
     q = (sa.select(t.models.c.id, t.models.c.name, sa.func.count(v.id).label("versions"),
                    sa.func.max(v.version).label("latest"))
          .join(t.model_versions, v.owner_id == t.models.c.id).group_by(t.models.c.id).order_by(t.models.c.name))
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
         for r in rows:
             r["aliases"] = _aliases(conn, r.pop("id"))
@@ -122,7 +122,7 @@ def describe_model(name: str, *, store: str | Store | None = None) -> dict[str, 
     """Model ``name`` with its aliases and every version's links and stored size."""
     st = get_store(store)
     v, d = t.model_versions.c, t.dataset_versions.c
-    with st.engine.connect() as conn:
+    with st.read() as conn:
         owner = _owner(conn, name)
         q = (sa.select(v.version, v.parent_version, v.base_version, v.depth, v.run_id, v.artifact, v.study_id,
                        v.model_class, v.size, v.raw_size, v.created_at, t.datasets.c.name.label("dataset"),

@@ -161,8 +161,10 @@ class Store:
         return sa.cast(sa.func.json_agg(sa.func.json_build_array(*columns)), sa.Text)
 
     @contextmanager
-    def _read(self) -> Any:
-        """A read-only connection (on SQLite a snapshot that takes no write lock)."""
+    def read(self) -> Any:
+        """A read-only connection: on SQLite a WAL snapshot that takes no lock, so readers
+        (the registry, the UI) never hold up a study that is writing, as a plain
+        ``engine.connect()``, which begins with the write lock, would."""
         with self.engine.connect() as conn:
             yield conn.execution_options(cairn_read=True)
 
@@ -237,7 +239,7 @@ class Store:
 
         q = sa.select(s.studies, s.experiments.c.name.label("experiment")).join(s.experiments)
         q = q.where(s.studies.c.id == study_id) if study_id is not None else q.order_by(s.studies.c.id.desc()).limit(1)
-        with self._read() as conn:
+        with self.read() as conn:
             row = conn.execute(q).mappings().first()
         if row is None:
             return None
@@ -405,7 +407,7 @@ class Store:
         self.flush()
         c = s.metric_chunks.c
         q = sa.select(c.step_bytes, c.value_bytes, c.time_bytes).where((c.run_id == run_id) & (c.key == key))
-        with self._read() as conn:
+        with self.read() as conn:
             return unpack(conn.execute(q.order_by(c.id)).all())
 
     # -- ending, reading, searching, deleting runs ----------------------------------
@@ -468,7 +470,7 @@ class Store:
 
     def _experiment_ids(self, experiment: str | Sequence[str]) -> list[int]:
         names = [experiment] if isinstance(experiment, str) else list(experiment)
-        with self._read() as conn:
+        with self.read() as conn:
             found = dict(conn.execute(sa.select(s.experiments.c.name, s.experiments.c.id)
                                       .where(s.experiments.c.name.in_(names))).all())
         missing = [n for n in names if n not in found]
@@ -481,7 +483,7 @@ class Store:
         with its params, latest metrics and tags, read in one snapshot."""
         self.flush()
         p, lm, t = s.params.c, s.latest_metrics.c, s.tags.c
-        with self._read() as conn, _gc_paused():
+        with self.read() as conn, _gc_paused():
             rows: list[dict[str, Any]] = []
             for q in queries:
                 if limit is not None and len(rows) >= limit:
@@ -511,7 +513,7 @@ class Store:
         return rows
 
     def _has_run(self, run_id: str) -> bool:
-        with self._read() as conn:
+        with self.read() as conn:
             return conn.execute(sa.select(s.runs.c.id).where(s.runs.c.id == run_id)).first() is not None
 
     def run(self, run_id: str) -> dict[str, Any]:
@@ -522,7 +524,7 @@ class Store:
         """The full id of the one run whose id starts with ``run_id``."""
         q = sa.select(s.runs.c.id).where(s.runs.c.id.startswith(str(run_id), autoescape=True)).limit(2)
         if conn is None:
-            with self._read() as c:
+            with self.read() as c:
                 ids = list(c.execute(q).scalars())
         else:
             ids = list(conn.execute(q).scalars())
@@ -531,7 +533,7 @@ class Store:
         return ids[0]
 
     def count_runs(self) -> int:
-        with self._read() as conn:
+        with self.read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(s.runs)).scalar() or 0)
 
     def delete_runs(self, run_ids: Iterable[str]) -> dict[str, int]:
@@ -638,7 +640,7 @@ class Store:
         if path:
             path = check_path(path.rstrip("/"))
             q = q.where((a.path == path) | a.path.startswith(path + "/", autoescape=True))
-        with self._read() as conn:
+        with self.read() as conn:
             return [dict(r) for r in conn.execute(q.order_by(a.path)).mappings()]
 
     def artifact_path(self, run_id: str, name: str) -> Path:

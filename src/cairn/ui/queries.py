@@ -24,13 +24,6 @@ from cairn.trial import Result, Trial, best_trial
 _R = s.runs.c
 
 
-def _reading(store: Store) -> Any:
-    """A read-only connection: on SQLite a WAL snapshot that takes no lock, so the UI never
-    holds up a study that is writing. (``Store._read``: the Store has no public
-    equivalent yet; ``engine.connect()`` would begin with SQLite's write lock.)"""
-    return store._read()
-
-
 def experiments(store: Store) -> list[dict[str, Any]]:
     """Every experiment with its number of runs and latest start, newest first."""
     e = s.experiments.c
@@ -38,13 +31,13 @@ def experiments(store: Store) -> list[dict[str, Any]]:
                    sa.func.max(_R.start_time).label("last_run"))
          .select_from(s.experiments.outerjoin(s.runs, _R.experiment_id == e.id))
          .group_by(e.id, e.name, e.created_at).order_by(e.created_at.desc(), e.id.desc()))
-    with _reading(store) as conn:
+    with store.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
 def experiment_name(store: Store, experiment: int) -> str:
     """The name of experiment ``experiment``; :class:`StoreError` if there is none."""
-    with _reading(store) as conn:
+    with store.read() as conn:
         found = conn.execute(sa.select(s.experiments.c.name).where(s.experiments.c.id == experiment)).scalar()
     if found is None:
         raise StoreError(f"there is no experiment {experiment}")
@@ -63,7 +56,7 @@ def studies(store: Store, experiment: int | None = None) -> list[dict[str, Any]]
          .outerjoin(trials, trials.c.study_id == st.id).order_by(st.created_at.desc(), st.id.desc()))
     if experiment is not None:
         q = q.where(st.experiment_id == experiment)
-    with _reading(store) as conn:
+    with store.read() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     for row in rows:
         row["metric"] = json.loads(row.pop("settings")).get("metric")
@@ -85,7 +78,7 @@ def best_trials(store: Store, metrics: dict[int, str | None]) -> dict[int, dict[
          .outerjoin(budget, (budget.c.run_id == _R.id) & (budget.c.key == "budget"))
          .where(_R.study_id.in_(list(metrics)) & _R.trial_number.is_not(None) & (_R.status == "complete")))
     trials: dict[int, list[Trial]] = {}
-    with _reading(store) as conn:
+    with store.read() as conn:
         for study_id, run_id, number, value, fidelity in conn.execute(q).all():
             if value is not None:
                 trials.setdefault(study_id, []).append(
@@ -119,7 +112,7 @@ def search_page(store: Store, filter: str | None, order_by: Iterable[str], *, ex
         conditions.append(_R.study_id == study)
     ids: list[str] = []
     total = 0
-    with _reading(store) as conn:
+    with store.read() as conn:
         for q in plan_search(filter, conditions, list(order_by)):
             n = int(conn.execute(sa.select(sa.func.count()).select_from(q.order_by(None).subquery())).scalar() or 0)
             skip = max(offset - total, 0)
@@ -134,7 +127,7 @@ def metric_points(store: Store, run_id: str) -> dict[str, int]:
     """Metric key -> number of points in the run's history."""
     c = s.metric_chunks.c
     q = sa.select(c.key, sa.func.sum(c.n_points)).where(c.run_id == run_id).group_by(c.key)
-    with _reading(store) as conn:
+    with store.read() as conn:
         return {key: int(n) for key, n in conn.execute(q).all()}
 
 
@@ -142,6 +135,6 @@ def child_runs(store: Store, run_id: str, limit: int = 200) -> list[dict[str, An
     """The first ``limit`` child runs of a run (id, name, status, trial number), in trial order."""
     q = (sa.select(_R.id, _R.name, _R.status, _R.trial_number).where(_R.parent_run_id == run_id)
          .order_by(_R.trial_number, _R.start_time).limit(limit))
-    with _reading(store) as conn:
+    with store.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
 
