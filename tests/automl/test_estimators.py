@@ -129,6 +129,8 @@ def test_pickle_round_trip_predicts_identically(fitted, data) -> None:
     assert _values(copy.leaderboard()) == _values(est.leaderboard())
     handle = pickle.loads(pickle.dumps(clone(est).set_params(store=Store(url))))
     assert handle.store == url  # a store handle travels as its URL
+    opened = Store(url)
+    assert clone(clone(est).set_params(store=opened)).store is opened  # clone shares the handle
 
 
 def test_same_seed_and_trial_count_give_identical_results_and_no_store_writes_nothing(

@@ -145,6 +145,11 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Store:
+        """The same store: it is a handle on a database, which a copy would share anyway.
+        (scikit-learn's ``clone`` deep-copies parameters, such as an estimator's ``store``.)"""
+        return self
+
     def _insert(self, table: sa.Table) -> Any:
         """An INSERT that knows ``ON CONFLICT`` in this store's dialect."""
         if self.is_sqlite:
