@@ -1,0 +1,379 @@
+"""Data augmentation: cairn's throughput beside albumentations and torchvision, and the
+held-out accuracy a learned policy buys on scikit-learn's digits.
+
+(a) Throughput, images per second on one thread, for batches of 256 uint8 images at
+    8x8 and 28x28 (grey) and 32x32 (RGB): flip (p=0.5), rotate (up to 15 degrees,
+    bilinear), elastic (Simard's alpha 34, sigma 4 at 28x28, scaled with the side),
+    brightness-contrast (factors 1 +- 0.2), Cutout (a square of half the side) and
+    RandAugment(2, 9). cairn transforms the whole batch per call; albumentations and
+    torchvision (transforms v2, on uint8 tensors) transform one image per call, as a
+    data loader calls them, so every image gets its own random parameters in all three.
+    albumentations has no RandAugment: its row is ``SomeOf(n=2)`` over the same 14
+    operations at magnitude 9. The median of several timed batches is quoted.
+(b) Accuracy on digits (8x8, bundled with scikit-learn): a fixed test set of 600 images;
+    for each of 5 seeds, 300 training images drawn from the rest, 4 augmented copies
+    beside them (plain copies for "none", so every condition trains on 1,500 rows), and
+    an MLP (256 hidden units) trained for a fixed 90 epochs. Conditions: no augmentation,
+    elastic, Cutout, RandAugment(2, 9), a random policy (drawn from the policy space with
+    the seed) and the policy cairn learned: a BOHB Study (epochs 10/30/90) over
+    AutoAugment-form policies (2 sub-policies of 2 operations from all 16), scored by
+    3-fold cross-validation on 450 other non-test images, recorded in a throwaway store.
+
+Single thread: threadpoolctl limits BLAS and OpenMP to one thread, and OpenCV and torch
+are set to one thread.
+
+Peers. albumentations: ``pip install 'cairn-ml[augment-bench]'``. torchvision from PyPI
+does not import beside the torch 2.13.0+cpu that ``.venv`` has, so run this benchmark
+from a separate environment that holds both peers:
+
+    python3 -m venv /work/augvenv
+    /work/augvenv/bin/pip install torch==2.14.1 torchvision==0.29.1 albumentations
+    /work/augvenv/bin/pip install -e .
+    /work/augvenv/bin/python bench/augment.py            # writes bench/results/augment.md
+    /work/augvenv/bin/python bench/augment.py --quick    # a smoke run, nothing written
+
+A peer that does not import is reported as absent, with the reason, and the rest runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from _report import RESULTS, publish
+from cairn.augment import (
+    AugmentObjective,
+    BrightnessContrast,
+    Cutout,
+    Elastic,
+    Flip,
+    RandAugment,
+    Rotate,
+    augment_copies,
+    features,
+    policy_from_config,
+    policy_space,
+    search_policy,
+)
+from tracking import timed
+
+BATCH = 256
+SIZES = {"8x8": (BATCH, 8, 8), "28x28": (BATCH, 28, 28), "32x32 RGB": (BATCH, 32, 32, 3)}
+OPERATIONS = ["flip", "rotate", "elastic", "brightness-contrast", "Cutout", "RandAugment(2, 9)"]
+PEERS = ["albumentations", "torchvision"]
+
+TEST_SIZE, TRAIN_SIZE, SEARCH_SIZE = 600, 300, 450
+COPIES, EPOCHS, HIDDEN = 4, 90, (256,)
+SEEDS = [0, 1, 2, 3, 4]
+SEARCH_SEED, SPLIT_SEED = 100, 1234
+
+
+def elastic_setting(side: int) -> tuple[float, float]:
+    """Simard et al.'s alpha 34 and sigma 4 on 28x28 digits, scaled to ``side``."""
+    return 34 * side / 28, 4 * side / 28
+
+
+# --------------------------------------------------------------------------- throughput
+
+
+def cairn_ops(side: int) -> dict[str, Callable[[np.ndarray, np.random.Generator], Any]]:
+    """cairn's operations: each is called as ``op(batch, rng)`` on the whole batch."""
+    alpha, sigma = elastic_setting(side)
+    return {"flip": Flip(p=0.5), "rotate": Rotate(15), "elastic": Elastic(alpha, sigma),
+            "brightness-contrast": BrightnessContrast(0.2, 0.2), "Cutout": Cutout(0.5),
+            "RandAugment(2, 9)": RandAugment(2, 9)}
+
+
+def albumentations_ops(side: int) -> dict[str, Callable]:
+    import albumentations as A
+    import cv2
+
+    cv2.setNumThreads(1)
+    alpha, sigma = elastic_setting(side)
+    hole = side // 2
+    m = 0.9  # magnitude 9 of 10
+    rand_augment = [
+        A.NoOp(p=1), A.AutoContrast(p=1), A.Equalize(p=1), A.Rotate(limit=(-30 * m, 30 * m), p=1),
+        A.Solarize(threshold_range=(1 - m, 1 - m), p=1), A.ColorJitter(0, 0, (1 - m, 1 + m), 0, p=1),
+        A.Posterize(num_bits=8 - round(4 * m), p=1), A.ColorJitter(0, (1 - m, 1 + m), 0, 0, p=1),
+        A.ColorJitter((1 - m, 1 + m), 0, 0, 0, p=1), A.Sharpen(p=1),
+        A.Affine(shear={"x": (-16.7 * m, 16.7 * m), "y": 0}, p=1), A.Affine(shear={"x": 0, "y": (-16.7 * m, 16.7 * m)}, p=1),
+        A.Affine(translate_percent={"x": (-0.45 * m, 0.45 * m), "y": 0}, p=1),
+        A.Affine(translate_percent={"x": 0, "y": (-0.45 * m, 0.45 * m)}, p=1),
+    ]
+    transforms = {
+        "flip": A.HorizontalFlip(p=0.5),
+        "rotate": A.Rotate(limit=15, border_mode=cv2.BORDER_CONSTANT, p=1),
+        "elastic": A.ElasticTransform(alpha=alpha, sigma=sigma, p=1),
+        "brightness-contrast": A.RandomBrightnessContrast(0.2, 0.2, p=1),
+        "Cutout": A.CoarseDropout(num_holes_range=(1, 1), hole_height_range=(hole, hole),
+                                  hole_width_range=(hole, hole), fill=0, p=1),
+        "RandAugment(2, 9)": A.SomeOf(rand_augment, n=2, p=1),
+    }
+    return {name: PerImage(lambda image, t=t: t(image=image)["image"]) for name, t in transforms.items()}
+
+
+def torchvision_ops(side: int) -> dict[str, Callable]:
+    import torch
+    from torchvision.transforms import InterpolationMode, v2
+
+    torch.set_num_threads(1)
+    alpha, sigma = elastic_setting(side)
+    transforms = {
+        "flip": v2.RandomHorizontalFlip(0.5),
+        "rotate": v2.RandomRotation(15, interpolation=InterpolationMode.BILINEAR),
+        "elastic": v2.ElasticTransform(alpha=alpha, sigma=sigma),
+        "brightness-contrast": v2.ColorJitter(brightness=0.2, contrast=0.2),
+        "Cutout": v2.RandomErasing(p=1.0, scale=(0.25, 0.25), ratio=(1.0, 1.0), value=0),
+        "RandAugment(2, 9)": v2.RandAugment(num_ops=2, magnitude=9, num_magnitude_bins=11),
+    }
+    return {name: PerImage(t) for name, t in transforms.items()}
+
+
+class PerImage:
+    """A peer's transform called once per image, as a data loader calls it."""
+
+    def __init__(self, transform: Callable[[Any], Any]):
+        self.transform = transform
+
+    def __call__(self, images: list, rng: np.random.Generator) -> list:
+        return [self.transform(image) for image in images]
+
+
+def peer_inputs(peer: str, images: np.ndarray) -> Any:
+    """The batch as the peer's per-image calls take it: arrays, or (C, H, W) uint8 tensors."""
+    if peer != "torchvision":
+        return list(images)
+    import torch
+
+    chw = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)
+    return list(torch.from_numpy(np.ascontiguousarray(chw)))
+
+
+def throughput(repeats: int, peer_repeats: int) -> tuple[dict, dict[str, str]]:
+    """Images per second per (operation, size, library), and why any peer is absent."""
+    makers = {"cairn": cairn_ops, "albumentations": albumentations_ops, "torchvision": torchvision_ops}
+    absent: dict[str, str] = {}
+    rates: dict[tuple[str, str, str], float] = {}
+    rng = np.random.default_rng(0)
+    for size, shape in SIZES.items():
+        images = rng.integers(0, 256, shape, dtype=np.uint8)
+        for library, make in makers.items():
+            if library in absent:
+                continue
+            try:
+                ops = make(shape[1])
+                batch = images if library == "cairn" else peer_inputs(library, images)
+            except Exception as exc:  # a peer that does not import is reported, not fatal
+                absent[library] = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+                continue
+            for name, op in ops.items():
+                draws = np.random.default_rng(1)
+                times = timed(lambda op=op, batch=batch, draws=draws: op(batch, draws),
+                              repeats if library == "cairn" else peer_repeats)
+                rates[(name, size, library)] = BATCH / statistics.median(times)
+            print(f"throughput {size} {library} done", flush=True)
+    return rates, absent
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def digits() -> dict[str, np.ndarray]:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    images = (data.images / 16).astype(np.float32)
+    pool_x, test_x, pool_y, test_y = train_test_split(images, data.target, test_size=TEST_SIZE,
+                                                      stratify=data.target, random_state=SPLIT_SEED)
+    return {"pool_x": pool_x, "pool_y": pool_y, "test_x": test_x, "test_y": test_y}
+
+
+def draw(data: dict, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split
+
+    x, _, y, _ = train_test_split(data["pool_x"], data["pool_y"], train_size=n, stratify=data["pool_y"],
+                                  random_state=seed)
+    return x, y
+
+
+def mlp(seed: int, epochs: int = EPOCHS):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(HIDDEN, max_iter=epochs, random_state=seed)
+
+
+def learn_policy(data: dict, n_trials: int) -> tuple[Any, dict]:
+    """The best policy of a BOHB Study over the policy space, and what the search cost."""
+    from cairn.evaluate import KFold
+    from cairn.track import Store
+
+    x, y = draw(data, SEARCH_SIZE, SEARCH_SEED)
+    objective = AugmentObjective(x, y, model=mlp(SEARCH_SEED), copies=COPIES,
+                                 resampling=KFold(3, seed=SEARCH_SEED), seed=SEARCH_SEED)
+    with tempfile.TemporaryDirectory() as root:
+        store = Store(f"sqlite:///{Path(root) / 'augment.db'}")
+        start = time.perf_counter()
+        result = search_policy(objective, policy_space(n_subpolicies=2), strategy="bohb", n_trials=n_trials,
+                               seed=SEARCH_SEED, store=store, min_budget=10, max_budget=EPOCHS)
+        elapsed = time.perf_counter() - start
+        recorded = len([r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id])
+        store.close()
+    best = result.best
+    plain = objective({}, EPOCHS)  # no augmentation, on the same folds and budget
+    return policy_from_config(best.config), {
+        "plain_cv_accuracy": plain.metrics["accuracy"],
+        "trials": len(result.trials), "recorded": recorded, "seconds": elapsed, "config": dict(best.config),
+        "cv_accuracy": best.result.metrics["accuracy"],
+        "at_full_budget": sum(1 for t in result.trials if t.budget == EPOCHS)}
+
+
+def accuracy(data: dict, conditions: dict[str, Callable[[int], Any]], seeds: list[int]) -> dict[str, list[float]]:
+    from cairn.evaluate.objective import quiet
+
+    scores: dict[str, list[float]] = {name: [] for name in conditions}
+    test_x = features(data["test_x"])
+    for seed in seeds:
+        x, y = draw(data, TRAIN_SIZE, seed)
+        for name, policy in conditions.items():
+            images, labels = augment_copies(x, y, policy(seed), COPIES, seed=seed)
+            with quiet(1):
+                model = mlp(seed).fit(features(images), labels)
+            scores[name].append(float(model.score(test_x, data["test_y"])))
+        print(f"accuracy seed {seed} done", flush=True)
+    return scores
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(header: str, rates: dict, absent: dict[str, str], scores: dict[str, list[float]], search: dict,
+           seeds: list[int], repeats: int, peer_repeats: int) -> str:
+    lines = ["# Data augmentation: throughput and learned policies", "",
+             f"`bench/augment.py` on {header}; one thread everywhere.", ""]
+    lines += throughput_table(rates, absent, repeats, peer_repeats)
+    lines += accuracy_table(scores, search, seeds)
+    return "\n".join(lines) + "\n"
+
+
+def throughput_table(rates: dict, absent: dict[str, str], repeats: int, peer_repeats: int) -> list[str]:
+    present = [p for p in PEERS if p not in absent]
+    lines = ["## Throughput (images per second, batches of 256 uint8 images)", "",
+             f"Median of {repeats} batches for cairn (whole batch per call) and of {peer_repeats} for the peers "
+             "(one call per image). Higher is better; the ratio is cairn's rate over the peer's.", "",
+             "| operation | size | cairn | " + " | ".join(present) + " | " +
+             " | ".join(f"cairn / {p}" for p in present) + " |",
+             "|---|---|---:|" + "---:|" * (2 * len(present))]
+    for name in OPERATIONS:
+        for size in SIZES:
+            own = rates[(name, size, "cairn")]
+            peer = [rates.get((name, size, p)) for p in present]
+            lines.append(f"| {name} | {size} | {own:,.0f} | " + " | ".join(f"{r:,.0f}" for r in peer) + " | "
+                         + " | ".join(f"{own / r:.1f}x" for r in peer) + " |")
+    for peer, why in absent.items():
+        lines.append(f"\n{peer} was absent: {why}")
+    lines += ["", "albumentations' RandAugment row is `SomeOf(n=2)` over the same 14 operations at magnitude 9 "
+              "(it has no RandAugment); torchvision's is `v2.RandAugment(2, 9, num_magnitude_bins=11)`.", ""]
+    if "albumentations" not in absent:
+        won = [n for n in OPERATIONS if all(rates[(n, s, "cairn")] >= rates[(n, s, "albumentations")] for s in SIZES)]
+        lines.append(f"Target (at or above albumentations at every size for at least 4 of 6 operations): "
+                     f"{'met' if len(won) >= 4 else 'missed'}, {len(won)} of 6 ({', '.join(won) or 'none'}).")
+    if "torchvision" not in absent:
+        ratios = [rates[("elastic", s, "cairn")] / rates[("elastic", s, "torchvision")] for s in SIZES]
+        lines.append(f"Elastic beside torchvision: {', '.join(f'{r:.0f}x' for r in ratios)} at "
+                     f"{', '.join(SIZES)}.")
+    return lines + [""]
+
+
+def accuracy_table(scores: dict[str, list[float]], search: dict, seeds: list[int]) -> list[str]:
+    none = np.array(scores["none"])
+    lines = ["## Held-out accuracy on digits", "",
+             f"Test set: {TEST_SIZE} images, fixed (split seed {SPLIT_SEED}). Per seed ({', '.join(map(str, seeds))}): "
+             f"{TRAIN_SIZE} training images drawn from the rest, {COPIES} augmented copies beside them, "
+             f"MLP {HIDDEN} for {EPOCHS} epochs (a fixed budget: every condition trains on "
+             f"{TRAIN_SIZE * (COPIES + 1):,} rows for {EPOCHS} epochs). Gains are paired by seed.", "",
+             "| augmentation | mean accuracy | std over seeds | gain over none (mean +- std) | per seed |",
+             "|---|---:|---:|---:|---|"]
+    for name, values in scores.items():
+        values_ = np.array(values)
+        gain = values_ - none
+        gain_text = "" if name == "none" else f"{gain.mean() * 100:+.2f} +- {gain.std(ddof=1) * 100:.2f} pts"
+        lines.append(f"| {name} | {values_.mean():.4f} | {values_.std(ddof=1):.4f} | {gain_text} | "
+                     + ", ".join(f"{v:.4f}" for v in values) + " |")
+    learned, random_ = np.array(scores["learned policy"]), np.array(scores["random policy"])
+    spread = none.std(ddof=1)
+    over_none, over_random = (learned - none).mean(), (learned - random_).mean()
+    met = over_none > spread and over_random > spread
+    lines += ["", f"The learned policy came from a BOHB Study of {search['trials']} trials "
+              f"({search['at_full_budget']} at {EPOCHS} epochs; {search['recorded']} recorded in the store) "
+              f"in {search['seconds']:.0f} s; its 3-fold accuracy on the {SEARCH_SIZE} search images was "
+              f"{search['cv_accuracy']:.4f} (no augmentation: {search['plain_cv_accuracy']:.4f} on the same folds "
+              f"and budget). It is:", "", "```", policy_text(search["config"]), "```", "",
+              f"Target (the learned policy beats no augmentation and a random policy by more than the "
+              f"seed-to-seed spread, the std of the no-augmentation accuracy over seeds, {spread * 100:.2f} pts): "
+              f"{'met' if met else 'missed'}; gain over none {over_none * 100:+.2f} pts, over a random policy "
+              f"{over_random * 100:+.2f} pts.", ""]
+    return lines
+
+
+def policy_text(config: dict) -> str:
+    policy = policy_from_config(config)
+    return "\n".join(" then ".join(f"{name} (p={p:.2f}, magnitude {m:g})" for name, p, m in sub)
+                     for sub in policy.subpolicies)
+
+
+def machine() -> str:
+    import scipy
+    import sklearn
+
+    versions = [f"numpy {np.__version__}", f"scipy {scipy.__version__}", f"scikit-learn {sklearn.__version__}"]
+    for module in ("albumentations", "cv2", "torch", "torchvision"):
+        try:
+            versions.append(f"{module} {__import__(module).__version__}")
+        except Exception:  # absent peers are named in their table
+            pass
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else "?"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} cores (shared; load {load:.1f} at start), Python {platform.python_version()}, "
+            + ", ".join(versions))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats, 2 seeds, a small search; writes nothing")
+    args = parser.parse_args()
+    threadpool_limits(1)
+    repeats, peer_repeats, seeds, n_trials = (5, 2, SEEDS[:2], 8) if args.quick else (21, 7, SEEDS, 66)
+    header = machine()
+    rates, absent = throughput(repeats, peer_repeats)
+    data = digits()
+    learned, search = learn_policy(data, n_trials)
+    space = policy_space(n_subpolicies=2)
+    alpha, sigma = elastic_setting(8)
+    conditions: dict[str, Callable[[int], Any]] = {
+        "none": lambda seed: None,
+        f"elastic (alpha {alpha:.1f}, sigma {sigma:.2f})": lambda seed: Elastic(alpha, sigma),
+        "Cutout (half the side)": lambda seed: Cutout(0.5),
+        "RandAugment(2, 9)": lambda seed: RandAugment(2, 9),
+        "random policy": lambda seed: policy_from_config(space.sample(np.random.default_rng(seed))),
+        "learned policy": lambda seed: learned,
+    }
+    scores = accuracy(data, conditions, seeds)
+    text = report(header, rates, absent, scores, search, seeds, repeats, peer_repeats)
+    publish(text, None if args.quick else RESULTS / "augment.md")
+
+
+if __name__ == "__main__":
+    main()

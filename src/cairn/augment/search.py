@@ -1,0 +1,47 @@
+"""Policy search as a cairn Study: the policy is a :class:`~cairn.space.Space`, the
+objective is :class:`~cairn.augment.objective.AugmentObjective`, and any strategy of
+:func:`cairn.optim.make_optimizer` searches it (BOHB with epochs as the fidelity, TPE,
+random search, ...). There is no search loop here: the Study asks, evaluates, tells and
+records every trial in the Store like any other search.
+
+The policy space is :func:`cairn.augment.spaces.policy_space`; joined with a CASH
+space (:func:`augmented_cash_space`), one search chooses the augmentation and the learner
+together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cairn.augment.objective import AugmentObjective
+from cairn.augment.policies import OPS
+from cairn.augment.spaces import policy_space
+from cairn.learners import cash_space
+from cairn.optim import make_optimizer
+from cairn.space import Space
+from cairn.study import Study, StudyResult
+from cairn.track import Store
+
+
+def augmented_cash_space(learners: Sequence[str] | str | None = None, n_subpolicies: int = 1,
+                         ops: Sequence[str] = tuple(OPS)) -> Space:
+    """A CASH space (preprocessing and learners, as ``cairn run`` searches) joined with a
+    policy space, for :class:`AugmentObjective` to search both at once."""
+    return policy_space(n_subpolicies, ops) + cash_space("classification", learners)
+
+
+def search_policy(objective: AugmentObjective, space: Space | None = None, *, strategy: str = "bohb",
+                  n_trials: int | None = 30, time_budget: float | None = None, seed: int = 0,
+                  store: Store | None = None, experiment: str = "augment", **options: Any) -> StudyResult:
+    """Search ``space`` (default: :func:`policy_space`) for the configs ``objective`` scores
+    best, with a cairn Study recorded in ``store``.
+
+    ``options`` go to the strategy (for BOHB on epochs: ``min_budget=10, max_budget=90``).
+    The learned policy is ``policy_from_config(result.best.config)``.
+    """
+    space = space if space is not None else policy_space()
+    optimizer = make_optimizer(strategy, space, seed=seed, **options)
+    study = Study(optimizer, objective, store=store, experiment=experiment, n_trials=n_trials,
+                  time_budget=time_budget, name=f"augment-{strategy}-seed{seed}")
+    return study.optimize()

@@ -1,0 +1,64 @@
+"""Policy search runs as a cairn Study over a policy Space, records its trials in the
+Store, and joins a CASH search through the augmenting objective."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.neural_network import MLPClassifier
+
+from cairn.augment import (
+    AugmentObjective,
+    augmented_cash_space,
+    policy_from_config,
+    policy_space,
+    search_policy,
+)
+from cairn.errors import UserError
+from cairn.optim import make_optimizer
+from cairn.study import Study
+from cairn.track import Store
+
+_digits = load_digits()
+IMAGES = (_digits.images[:150] / 16).astype(np.float32)
+LABELS = _digits.target[:150]
+
+
+def small_objective(**kwargs):
+    return AugmentObjective(IMAGES, LABELS, model=MLPClassifier((16,), max_iter=20, random_state=0),
+                            copies=1, **kwargs)
+
+
+def test_bohb_searches_policies_on_epochs_through_a_study_and_records_every_trial(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'augment.sqlite'}")
+    space = policy_space(n_subpolicies=1, ops=["rotate", "translate_x", "invert", "identity"])
+    result = search_policy(small_objective(), space, strategy="bohb", n_trials=13, seed=0, store=store,
+                           min_budget=2, max_budget=18)
+    assert len(result.trials) == 13 and all(t.result.ok for t in result.trials)
+    trials = [r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id]
+    assert len(trials) == 13 and {r["status"] for r in trials} == {"complete"}
+    assert {r["params"]["budget"] for r in trials} == {2, 6, 18}
+    assert all(r["params"]["augment.s0.op0"] in {"rotate", "translate_x", "invert", "identity"} for r in trials)
+    assert all(0 <= r["metrics"]["accuracy"] <= 1 for r in trials)
+    assert store.study(result.study_id)["strategy"] == "bohb"
+    assert result.best.budget == 18
+    assert policy_from_config(result.best.config).subpolicies[0][0][0] == result.best.config["augment.s0.op0"]
+
+
+def test_the_objective_is_seeded_and_the_policy_changes_what_the_model_learns():
+    objective = small_objective()
+    invert = {"augment.s0.op0": "invert", "augment.s0.p0": 1.0}
+    assert objective(invert, 20).loss == objective(invert, 20).loss
+    assert objective(invert, 20).loss != objective({}, 20).loss
+    with pytest.raises(UserError, match="neither 'augment"):
+        objective({"width": 3})
+
+
+def test_augmentation_choices_join_a_cash_search(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'cash.sqlite'}")
+    space = augmented_cash_space(["knn", "logreg"], n_subpolicies=1)
+    optimizer = make_optimizer("random", space, seed=1)
+    result = Study(optimizer, small_objective(), store=store, n_trials=4).optimize()
+    assert all(t.result.ok for t in result.trials)
+    runs = [r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id]
+    assert len(runs) == 4
+    assert all(r["params"]["learner"] in {"knn", "logreg"} and "augment.s0.op0" in r["params"] for r in runs)
