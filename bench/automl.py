@@ -560,13 +560,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report-only", action="store_true", help="report the cached runs, run nothing")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS),
+                        help="a part of the plan (the cache keeps every run, so parts add up)")
+    parser.add_argument("--budgets", nargs="+", type=int, choices=list(BUDGETS), default=list(BUDGETS))
     parser.add_argument("--cache", type=Path, help="JSON-lines cache of finished runs")
     args = parser.parse_args(argv)
     if args.quick:
         plan = Plan(("breast_cancer", "diabetes"), 1, (15,), tuple(args.methods))
         cache = args.cache or Path(tempfile.gettempdir()) / "cairn-bench-automl-quick.jsonl"
     else:
-        plan = Plan(DATASETS, args.seeds, BUDGETS, tuple(args.methods))
+        plan = Plan(tuple(args.datasets), args.seeds, tuple(args.budgets), tuple(args.methods))
         cache = args.cache or CACHE
     log = cache.with_suffix(".log")
     started = time.perf_counter()
@@ -579,7 +582,7 @@ def main(argv: list[str] | None = None) -> None:
         probed = DETERMINISM_DATASETS[:1] if args.quick else DETERMINISM_DATASETS
         determinism = check_determinism(probed, log) if "cairn" in plan.methods else []
         determinism_file.write_text(json.dumps(determinism))
-    command = "python bench/automl.py" + (" --quick" if args.quick else "")
+    command = " ".join(["python bench/automl.py", *(argv if argv is not None else sys.argv[1:])])
     text = (f"# AutoML: cairn against FLAML, TPOT and dabl\n\n`{command}`\n\n"
             + " ".join(__doc__.split("\n\n")[1].split()) + "\n\n"
             + f"Seeds 0..{plan.seeds - 1}, budgets {', '.join(f'{b} s' for b in plan.budgets)}, n_jobs={N_JOBS}, "
