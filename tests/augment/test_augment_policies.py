@@ -7,7 +7,9 @@ from cairn.augment import (
     OPS,
     RANDAUGMENT_OPS,
     AutoAugment,
+    Elastic,
     RandAugment,
+    Record,
     TrivialAugment,
     policy_from_config,
     policy_op,
@@ -25,6 +27,45 @@ def test_a_magnitude_sets_a_fraction_of_the_strongest_setting():
     assert policy_op("solarize", 0).threshold == (256.0, 256.0)
     np.testing.assert_array_equal(policy_op("solarize", 0)(IMAGES, seed=0), IMAGES)
     assert all(policy_op(name, 0) is not None for name in OPS)
+
+
+def moved(side: int, magnitude: float) -> float:
+    """The median distance pixels move along the columns, as a fraction of the side: on a
+    ramp image (each pixel's value is its column), bilinear resampling reads the column
+    each pixel came from."""
+    ramp = np.tile(np.arange(side, dtype=np.float64), (200, side, 1))
+    return float(np.median(np.abs(policy_op("elastic", magnitude)(ramp, seed=3) - ramp))) / side
+
+
+def test_elastic_at_magnitude_zero_is_identity():
+    np.testing.assert_array_equal(policy_op("elastic", 0)(IMAGES, seed=0), IMAGES)
+
+
+def test_elastic_moves_pixels_further_as_the_magnitude_grows():
+    distances = [moved(8, m) for m in (1, 3, 5, 10)]
+    assert distances == sorted(distances) and distances[0] > 0
+    assert distances[3] / distances[2] == pytest.approx(2, rel=0.05)  # alpha is linear in the magnitude
+
+
+def test_elastic_moves_pixels_the_same_fraction_of_the_side_at_any_size():
+    for magnitude in (3, 10):
+        assert moved(8, magnitude) == pytest.approx(moved(32, magnitude), rel=0.1)  # side-scaled alpha: 4x apart
+
+
+def test_elastic_at_magnitude_five_is_simards_setting_on_28x28():
+    images = np.random.default_rng(6).random((4, 28, 28))
+    out, record = policy_op("elastic", 5).run(images, seed=0)
+    np.testing.assert_allclose(record.params["alpha"] * 28**2, 34.0)
+    simard = Elastic(alpha=34, sigma=4).replay(images, Record("Elastic", {"field": record.params["field"]}))
+    np.testing.assert_allclose(out, simard, atol=1e-12)
+
+
+def test_elastic_over_a_range_of_magnitudes_draws_a_strength_per_image():
+    op = policy_op("elastic", (2, 8))
+    out, record = op.run(IMAGES, seed=4)
+    alphas = record.params["alpha"] / op.alpha[1] * 8  # back to magnitudes
+    assert alphas.shape == (300,) and 2 <= alphas.min() < 3 and 7 < alphas.max() <= 8
+    np.testing.assert_array_equal(op.replay(IMAGES, record), out)
 
 
 def test_rand_augment_applies_n_operations_at_one_magnitude_to_every_image():

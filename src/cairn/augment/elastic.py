@@ -42,9 +42,13 @@ class Elastic(Transform):
 
     def apply(self, images: np.ndarray, params: Params) -> np.ndarray:
         _, height, width, _ = images.shape
-        displacement = smooth(params["field"], self.sigma) * self.alpha
+        displacement = self.displacement(params, min(height, width))
         ys, xs = grid(height, width, displacement.dtype)
         return sample(images, ys + displacement[:, 0], xs + displacement[:, 1], self.fill)
+
+    def displacement(self, params: Params, side: int) -> np.ndarray:
+        """Each image's (2, H, W) field of pixel moves: the drawn field smoothed and scaled."""
+        return smooth(params["field"], self.sigma) * self.alpha
 
 
 def smooth(fields: np.ndarray, sigma: float) -> np.ndarray:
