@@ -30,4 +30,16 @@ def main() -> None:
     """cairn: model selection and model management."""
 
 
-from cairn.cli import baseline, datasets, gc, lineage, models, predict, reproduce, run, runs, ui  # noqa: E402,F401  (commands register themselves)
+from cairn.cli import (  # noqa: E402,F401  (commands register themselves)
+    baseline,
+    datasets,
+    gc,
+    lineage,
+    models,
+    predict,
+    reproduce,
+    run,
+    runs,
+    ui,
+    weak,
+)

@@ -1,0 +1,302 @@
+"""The matrix-completion label model (Ratner et al., AAAI 2019; Snorkel's LabelModel).
+
+Under conditional independence of the labeling functions given the true class Y, the
+overlap matrix of their one-hot votes, ``O = E[v v^T]`` (``mk x mk`` for m LFs and k
+classes), has off-diagonal blocks ``O_ij = mu_i P mu_j^T``, where
+``mu_i[a, y] = P(LF i votes a | Y = y)`` and ``P = diag(p)``, the class balance; its
+diagonal gives each LF's vote rates, ``mu_i p``. The model fits ``mu`` to O by bounded
+least squares (L-BFGS-B).
+
+Second moments leave a rotation of the latent classes free (``mu_i P^1/2 Q`` fits as
+well for any orthogonal Q that keeps the entries valid), and with it the class
+balance. So, unless the balance is given, a third-order moment pins it: the LFs are
+dealt into three groups, and the tensor ``E[s_0 x s_1 x s_2]`` of the groups' outcome
+counts (abstains included) must equal ``sum_y p_y M_0[:, y] x M_1[:, y] x M_2[:, y]``,
+with ``M_g[:, y]`` the group's expected counts given y. Both moments come from one pass over the rows; everything
+after is independent of the number of rows, which is why a fit takes milliseconds
+where stochastic gradient descent over epochs takes seconds. A row's posterior is the
+naive-Bayes product of the class balance and each LF's likelihood of what it did on the
+row, abstaining included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment, minimize
+from scipy.stats import chi2
+from threadpoolctl import threadpool_limits
+
+from cairn.errors import UserError
+from cairn.weak.base import LabelModel, check_balance
+from cairn.weak.labels import ABSTAIN, one_hot
+
+#: Probabilities are kept inside [_EPS, 1 - _EPS] so that their logs stay finite.
+_EPS = 1e-6
+#: LF groups of the third-order moment.
+_GROUPS = 3
+#: Fits at most: the first, then one more after each round of leaving dependent pairs out.
+_ROUNDS = 3
+#: Rows the third-order moment is taken on, at most.
+_TENSOR_ROWS = 20_000
+
+
+class MatrixCompletion(LabelModel):
+    """Fit per-LF conditional vote probabilities from the LFs' agreements alone.
+
+    ``class_balance``: the class prior P(Y) if known; ``None`` estimates it (from the
+    third-order moment, which needs at least three LFs; with fewer it stays uniform).
+    ``prec_init`` is the precision every LF starts from: better than chance, which is
+    also what decides which latent class is which. ``l2`` pulls the estimates towards
+    that start, steadying LFs that overlap little with the others. ``max_iter`` bounds
+    the L-BFGS-B iterations of each fit.
+
+    ``dependency_alpha``: LF pairs whose agreements the fitted model cannot explain (a
+    chi-square test of their block of O at this level, Bonferroni-corrected over the
+    pairs) are taken as dependent, left out, and the model is fitted again, up to
+    :data:`_ROUNDS` times; ``None`` fits every pair. ``dependencies_`` lists them.
+    """
+
+    def __init__(self, cardinality: int | None = None, class_balance: object = None, prec_init: float = 0.7,
+                 l2: float = 0.0, dependency_alpha: float | None = 1e-3, max_iter: int = 500, seed: int = 0):
+        self.cardinality, self.class_balance, self.prec_init = cardinality, class_balance, prec_init
+        self.l2, self.dependency_alpha, self.max_iter, self.seed = l2, dependency_alpha, max_iter, seed
+
+    def _fit(self, L: np.ndarray) -> None:
+        k, m = self.cardinality_, L.shape[1]
+        if not 0 < self.prec_init < 1 or self.max_iter < 1:
+            raise UserError(f"prec_init must be between 0 and 1 and max_iter at least 1, got {self.prec_init} and "
+                            f"{self.max_iter}")
+        given = None if self.class_balance is None else check_balance(self.class_balance, k)
+        prior = given if given is not None else np.full(k, 1.0 / k)
+        columns = np.ascontiguousarray(L.T)  # one LF per row (no copy: L comes column-major)
+        # One BLAS thread: the matrices after O are tiny, and sums then run in one fixed
+        # order, so a fit is bit-identical whatever the machine's core count.
+        with threadpool_limits(1):
+            overlap = _co_votes(columns, k) / L.shape[0]
+            mu0 = _initial_mu(np.diag(overlap).reshape(m, k), prior, self.prec_init)
+            problem = _Problem(overlap, m, k, mu0, self.l2, given)
+            groups = np.arange(m) * _GROUPS // m  # consecutive thirds of the canonical order
+            if given is None:
+                problem.set_tensor(_third_moment(columns, k, groups), groups)
+            x, dependent = self._solve(problem, problem.pack(mu0, prior), columns, groups)
+        mu, self.balance_ = _break_symmetry(*problem.unpack(x), m, k, fixed=given is not None)
+        self.mu_ = self._user_order(mu)  # mu_[j * k + a, y] = P(LF j votes a | y)
+        self.dependencies_ = sorted(tuple(sorted((int(self.order_[i]), int(self.order_[j])))) for i, j in dependent)
+
+    def _solve(self, problem: _Problem, x: np.ndarray, columns: np.ndarray,
+               groups: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """Fit; then, while pairs are found dependent, leave them out and fit again. A
+        dependent pair also joins one group of the third-order moment, which only needs
+        the groups to be independent of each other."""
+        bounds = [(0.0, 1.0)] * problem.mu0.size + [(None, None)] * (problem.k if problem.estimate_balance else 0)
+        dependent: list[tuple[int, int]] = []
+        self.n_iter_ = 0
+        for round_ in range(_ROUNDS):
+            found = minimize(problem.loss_and_grad, x, jac=True, method="L-BFGS-B", bounds=bounds,
+                             options={"maxiter": self.max_iter, "ftol": 1e-8, "gtol": 1e-6, "maxcor": 20})
+            x, self.n_iter_ = found.x, self.n_iter_ + int(found.nit)
+            if self.dependency_alpha is None or round_ == _ROUNDS - 1:
+                break
+            pairs = problem.unexplained(x, columns.shape[1], self.dependency_alpha)
+            if not pairs:
+                break
+            problem.leave_out(pairs)
+            dependent += pairs
+            merged = _merge_groups(groups, pairs)
+            if problem.estimate_balance and not np.array_equal(merged, groups):
+                groups = merged
+                problem.set_tensor(_third_moment(columns, problem.k, groups), groups)
+        return x, dependent
+
+    def _proba(self, L: np.ndarray) -> np.ndarray:
+        """P(y) times, per LF, P(its vote | y), or P(it abstains | y) = 1 - sum_a mu[a, y]:
+        when an LF abstains says something too, most of all for one that votes one class."""
+        k = self.cardinality_
+        mu = np.clip(self._canonical_order(self.mu_), _EPS, 1 - _EPS)
+        abstain = np.clip(1 - mu.reshape(-1, k, k).sum(axis=1), _EPS, 1)
+        scores = one_hot(L, k, np.float64) @ np.log(mu) + (L == ABSTAIN) @ np.log(abstain) \
+            + np.log(np.clip(self.balance_, _EPS, None))
+        scores -= scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def _accuracies(self) -> np.ndarray:
+        mu = self.mu_.reshape(-1, self.cardinality_, self.cardinality_)
+        right = np.einsum("jyy,y->j", mu, self.balance_)
+        voted = np.einsum("jay,y->j", mu, self.balance_)
+        return right / np.maximum(voted, _EPS)
+
+
+def _third_moment(columns: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray | None:
+    """E[s_0 x s_1 x s_2] of the groups' outcome counts per row (``(k+1)^3``; outcome 0 =
+    abstain, ``c + 1`` = class c); ``None`` when a group is empty.
+
+    It only has to pin the class balance, so on more than :data:`_TENSOR_ROWS` rows it is
+    taken on evenly spaced rows, at most that many."""
+    columns = columns[:, ::-(-columns.shape[1] // _TENSOR_ROWS)]
+    n = columns.shape[1]
+    counts = []
+    for g in range(_GROUPS):
+        block = columns[groups == g]
+        if not len(block):
+            return None
+        voted = np.stack([(block == c).view(np.int8).sum(axis=0, dtype=np.int32) for c in range(k)])
+        counts.append(np.concatenate([len(block) - voted.sum(axis=0, keepdims=True), voted]).astype(np.float64))
+    pairs = (counts[0][:, None, :] * counts[1][None, :, :]).reshape((k + 1) ** 2, n)
+    return (pairs @ counts[2].T).reshape(k + 1, k + 1, k + 1) / n
+
+
+def _merge_groups(groups: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """Groups with each dependent pair, and whatever it chains to, moved into one group."""
+    groups = groups.copy()
+    for _ in pairs:  # enough passes to carry a group along the longest chain
+        for i, j in pairs:
+            groups[i] = groups[j] = groups[min(i, j)]
+    return groups
+
+
+def _co_votes(columns: np.ndarray, k: int) -> np.ndarray:
+    """``mk x mk`` counts of rows where LF i voted a and LF j voted b, by popcount.
+
+    Each (LF, class) indicator is packed into bits, so a pair of them costs n / 64 ANDs
+    and popcounts instead of n multiply-adds of a float Gram matrix: several times
+    faster, and exact for any n."""
+    m, n = columns.shape
+    bits = np.packbits(columns[:, None, :] == np.arange(k, dtype=columns.dtype)[:, None], axis=2)
+    bits = np.pad(bits, ((0, 0), (0, 0), (0, -bits.shape[2] % 8))).reshape(m * k, -1).view(np.uint64)
+    size = m * k
+    counts = np.empty((size, size))
+    both, ones = np.empty_like(bits), np.empty(bits.shape, dtype=np.uint8)  # reused: no allocation per row
+    for r in range(size):
+        np.bitwise_and(bits[r], bits[r:], out=both[:size - r])
+        row = np.bitwise_count(both[:size - r], out=ones[:size - r]).sum(axis=1, dtype=np.uint32)
+        counts[r, r:] = row
+        counts[r:, r] = row
+    return counts
+
+
+class _Problem:
+    """The least-squares objective on the moments and its gradient, over ``mu`` (each
+    entry in [0, 1]) and, when estimated, the class balance as softmax logits. Each
+    moment's squared error is divided by its mean square entry, so neither outweighs the
+    other by its scale."""
+
+    def __init__(self, overlap: np.ndarray, m: int, k: int, mu0: np.ndarray, l2: float, balance: np.ndarray | None):
+        self.overlap, self.m, self.k, self.mu0, self.l2 = overlap, m, k, mu0, l2
+        self.balance, self.estimate_balance = balance, balance is None
+        blocks = np.repeat(np.arange(m), k)
+        self.mask = (blocks[:, None] != blocks[None, :]).astype(np.float64)
+        self.rates = np.diag(overlap).copy()
+        self.scale2 = 1.0 / max(float(np.mean(self.rates ** 2)), 1e-12)
+        self.tensor: np.ndarray | None = None
+
+    def set_tensor(self, tensor: np.ndarray | None, groups: np.ndarray) -> None:
+        """Fit the third-order moment of these LF groups too (``None``: no such term)."""
+        k = self.k
+        self.tensor = None if tensor is None else tensor.reshape((k + 1) ** 2, k + 1)  # [(a, b), c]
+        self.scale3 = 0.0 if tensor is None else 1.0 / max(float(np.mean(tensor ** 2)), 1e-12)
+        self.member = (groups[None, :] == np.arange(_GROUPS)[:, None]).astype(np.float64)
+        self.sizes = self.member.sum(axis=1)[:, None]
+
+    def pack(self, mu: np.ndarray, balance: np.ndarray) -> np.ndarray:
+        logits = np.log(balance) if self.estimate_balance else np.empty(0)
+        return np.concatenate([mu.ravel(), logits])
+
+    def unpack(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mu, balance = x[: self.m * self.k * self.k].reshape(self.m * self.k, self.k), self.balance
+        if self.estimate_balance:
+            logits = x[mu.size:]
+            balance = np.exp(logits - logits.max())
+            balance /= balance.sum()
+        return mu, balance
+
+    def unexplained(self, x: np.ndarray, n: int, alpha: float) -> list[tuple[int, int]]:
+        """LF pairs still fitted whose block of O the model misses by more than sampling
+        noise (the sum of squared standardised residuals exceeds the chi-square quantile)
+        and which are each other's worst-fitted partner: a dependent pair also bends the
+        fit of every block its two LFs share with others, and those must not be blamed."""
+        mu, p = self.unpack(x)
+        m, k = self.m, self.k
+        variance = np.maximum(self.overlap * (1 - self.overlap), 1.0 / n) / n
+        z = (self.mask * (self.overlap - (mu * p) @ mu.T) ** 2 / variance).reshape(m, k, m, k).sum(axis=(1, 3))
+        fitted = self.mask[::k, ::k] > 0
+        if not fitted.any():
+            return []
+        limit = chi2.isf(alpha / (fitted.sum() / 2), k * k)
+        worst = z.argmax(axis=1)
+        i, j = np.triu_indices(m, 1)
+        bad = fitted[i, j] & (z[i, j] > limit) & (worst[i] == j) & (worst[j] == i)
+        return list(zip(i[bad].tolist(), j[bad].tolist(), strict=True))
+
+    def leave_out(self, pairs: list[tuple[int, int]]) -> None:
+        k = self.k
+        for i, j in pairs:
+            self.mask[i * k:(i + 1) * k, j * k:(j + 1) * k] = 0
+            self.mask[j * k:(j + 1) * k, i * k:(i + 1) * k] = 0
+
+    def loss_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        mu, p = self.unpack(x)
+        m, k = self.m, self.k
+        resid = (mu * p) @ mu.T
+        resid -= self.overlap
+        resid *= self.mask
+        rate_resid = mu @ p - self.rates
+        excess = np.maximum(mu.reshape(m, k, k).sum(axis=1) - 1.0, 0.0)  # P(abstain | y) < 0
+        loss = self.scale2 * (np.vdot(resid, resid) + rate_resid @ rate_resid) + np.vdot(excess, excess)
+        shared = resid @ mu
+        grad_mu = self.scale2 * (4.0 * shared + 2.0 * rate_resid[:, None]) * p
+        grad_mu.reshape(m, k, k)[...] += 2.0 * excess[:, None, :]
+        grad_p = self.scale2 * 2.0 * ((shared * mu).sum(axis=0) + rate_resid @ mu)
+        if self.l2:
+            drift = mu - self.mu0
+            loss += self.l2 * np.vdot(drift, drift)
+            grad_mu += 2.0 * self.l2 * drift
+        if self.tensor is not None:
+            loss_3, grad_mu_3, grad_p_3 = self._third_order(mu, p)
+            loss, grad_mu, grad_p = loss + loss_3, grad_mu + grad_mu_3, grad_p + grad_p_3
+        if not self.estimate_balance:
+            return float(loss), grad_mu.ravel()
+        return float(loss), np.concatenate([grad_mu.ravel(), p * (grad_p - p @ grad_p)])
+
+    def _third_order(self, mu: np.ndarray, p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """The tensor term: loss and gradients for mu and p (matrix products, not einsum,
+        whose set-up costs more than these tiny tensors)."""
+        m, k = self.m, self.k
+        votes = (self.member @ mu.reshape(m, k * k)).reshape(_GROUPS, k, k)
+        abstains = self.sizes - votes.sum(axis=1)
+        a, b, c = np.concatenate([abstains[:, None, :], votes], axis=1)  # E[group outcome counts | y]
+        ab = (a[:, None, :] * b[None, :, :]).reshape(-1, k)  # [(a, b), y]
+        err = (ab * p) @ c.T - self.tensor  # [(a, b), c]
+        ebc = (err @ c).reshape(k + 1, k + 1, k)  # sum over c of err * c: [a, b, y]
+        grad_a = (ebc * b[None, :, :]).sum(axis=1)
+        grads = np.stack([grad_a, (ebc * a[:, None, :]).sum(axis=0), err.T @ ab])
+        # A vote's rate enters its own row and, negated, the abstain row (row 0).
+        per_group = (grads[:, 1:, :] - grads[:, :1, :]) * p
+        grad_mu = (self.member.T @ per_group.reshape(_GROUPS, k * k)).reshape(-1, k)
+        grad_p = (grad_a * a).sum(axis=0)
+        return self.scale3 * float(np.vdot(err, err)), 2.0 * self.scale3 * grad_mu, 2.0 * self.scale3 * grad_p
+
+
+def _initial_mu(rates: np.ndarray, balance: np.ndarray, precision: float) -> np.ndarray:
+    """mu as Bayes' rule gives it if every LF had precision ``precision``:
+    P(vote a | y) = P(y | vote a) P(vote a) / P(y)."""
+    m, k = rates.shape
+    given_vote = np.full((k, k), (1 - precision) / (k - 1))
+    np.fill_diagonal(given_vote, precision)  # P(y | vote a), rows a
+    mu = rates[:, :, None] * given_vote[None, :, :] / balance[None, None, :]
+    return np.clip(mu, 0.0, 1.0).reshape(m * k, k)
+
+
+def _break_symmetry(mu: np.ndarray, balance: np.ndarray, m: int, k: int, fixed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Relabel the latent classes so that, summed over LFs, votes agree with them most.
+
+    The moments are unchanged when the columns of mu and the class balance are permuted
+    together, so the fit alone cannot tell which latent class is which; LFs better than
+    chance can. A given class balance fixes the labels, so then nothing moves.
+    """
+    if fixed:
+        return mu, balance
+    agreement = (mu * balance).reshape(m, k, k).sum(axis=0)  # [vote a, latent y]
+    _, latent = linear_sum_assignment(-agreement)
+    return mu[:, latent], balance[latent]
+
