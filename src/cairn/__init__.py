@@ -6,8 +6,7 @@ use so that ``import cairn`` stays fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from cairn.exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -46,15 +45,4 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cairn' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
-
-
-__all__ = sorted(_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -32,3 +32,18 @@ def open_store(url: str | None) -> Any:
     if resolved.startswith("sqlite:///") and not Path(resolved[len("sqlite:///"):]).exists():
         raise UserError(f"there is no store at '{resolved[len('sqlite:///'):]}' yet; run 'cairn run' first")
     return Store(resolved)
+
+
+def write_csv(table: Any, output: str | None, what: str) -> bool:
+    """Write the DataFrame ``table`` as CSV to the file ``output``, or to stdout without
+    one; True when it went to a file (the caller then says so on its own line)."""
+    import click
+
+    if output is None:
+        click.echo(table.to_csv(index=False), nl=False)
+        return False
+    try:
+        table.to_csv(output, index=False)
+    except OSError as exc:
+        raise UserError(f"cannot write the {what} to '{output}': {exc.strerror or exc}") from None
+    return True

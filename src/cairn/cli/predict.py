@@ -18,6 +18,7 @@ import click
 
 from cairn.cli import main
 from cairn.cli.options import store_option
+from cairn.cli.output import write_csv
 from cairn.errors import DataError, UserError
 
 _URI_PREFIXES = ("runs:/", "models:/")
@@ -40,14 +41,8 @@ def predict(model_ref: str, data: str, output: str | None, store: str | None) ->
     if ignored:
         click.echo(f"note: ignoring column(s) the model was not trained on: {_some(ignored)}", err=True)
     table = _predictions(model, X, data)
-    if output is None:
-        click.echo(table.to_csv(index=False), nl=False)
-        return
-    try:
-        table.to_csv(output, index=False)
-    except OSError as exc:
-        raise UserError(f"cannot write the predictions to '{output}': {exc.strerror or exc}") from None
-    click.echo(f"wrote {len(table)} predictions to {output}")
+    if write_csv(table, output, "predictions"):
+        click.echo(f"wrote {len(table)} predictions to {output}")
 
 
 def _load_model(ref: str, store: str | None) -> Any:

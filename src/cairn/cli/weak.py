@@ -19,7 +19,7 @@ import click
 
 from cairn.cli import main
 from cairn.cli.options import json_option, store_option
-from cairn.cli.output import json_default, make_console
+from cairn.cli.output import json_default, make_console, write_csv
 from cairn.cli.show import print_table
 from cairn.errors import UserError
 
@@ -95,14 +95,8 @@ def label(data: str, lfs_spec: str, gold: str | None, model_name: str, output: s
     if truth is not None:
         known = covered & (truth != ABSTAIN)
         summary["label_accuracy"] = float(np.mean(table["label"][known] == truth[known])) if known.any() else None
-    if output is None:
-        click.echo(table.to_csv(index=False), nl=False)
-        return
-    try:
-        table.to_csv(output, index=False)
-    except OSError as exc:
-        raise UserError(f"cannot write the labels to '{output}': {exc.strerror or exc}") from None
-    _report(summary, as_json, f"wrote {len(table)} labels to {output}")
+    if write_csv(table, output, "labels"):
+        _report(summary, as_json, f"wrote {len(table)} labels to {output}")
 
 
 @weak.command()

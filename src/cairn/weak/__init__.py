@@ -12,8 +12,7 @@ Names load on first use, as in :mod:`cairn`, so importing ``cairn.weak`` stays c
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from cairn.exports import lazy_exports
 
 _EXPORTS = {
     "ABSTAIN": "cairn.weak.labels",
@@ -37,15 +36,4 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cairn.weak' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
-
-
-__all__ = sorted(_EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS, globals())
