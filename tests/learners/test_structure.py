@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from mixedframe import CATEGORICAL, NUMERIC, mixed_frame
 
 from cairn.errors import ConfigError, SpaceError
 from cairn.learners import build_pipeline, cash_space
@@ -22,22 +22,7 @@ from cairn.lineage.sklearn_ops import estimator_from_literal
 
 @pytest.fixture(scope="module")
 def frame():
-    rng = np.random.default_rng(0)
-    n = 90
-    X = pd.DataFrame({
-        "num": rng.normal(size=n) * 100,
-        "count": rng.integers(0, 5, size=n).astype(float),
-        "colour": rng.choice(["red", "green", "blue"], size=n).astype(object),
-        "size": pd.Series(rng.choice(["s", "m", "l"], size=n), dtype="string"),
-    })
-    X.loc[::7, "num"] = np.nan
-    X.loc[::5, "colour"] = None
-    X.loc[::9, "size"] = pd.NA
-    y = pd.Series(np.where(X["count"] > 2, "high", "low"))
-    return X, y
-
-
-CATEGORICAL, NUMERIC = ["colour", "size"], ["num", "count"]
+    return mixed_frame(90, scale=100.0)
 
 
 @pytest.mark.parametrize("operator", sorted(OPERATORS))
