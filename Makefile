@@ -12,7 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# The test extra pulls torch (cairn.nas): pin the CPU build first, so pip never fetches a CUDA one.
 $(VENV)/.test-installed: $(VENV)/.installed
+	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
