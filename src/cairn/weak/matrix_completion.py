@@ -12,19 +12,28 @@ well for any orthogonal Q that keeps the entries valid), and with it the class
 balance. So, unless the balance is given, a third-order moment pins it: the LFs are
 dealt into three groups, and the tensor ``E[s_0 x s_1 x s_2]`` of the groups' outcome
 counts (abstains included) must equal ``sum_y p_y M_0[:, y] x M_1[:, y] x M_2[:, y]``,
-with ``M_g[:, y]`` the group's expected counts given y. Both moments come from one pass over the rows; everything
-after is independent of the number of rows, which is why a fit takes milliseconds
-where stochastic gradient descent over epochs takes seconds. A row's posterior is the
-naive-Bayes product of the class balance and each LF's likelihood of what it did on the
-row, abstaining included.
+with ``M_g[:, y]`` the group's expected counts given y. Both moments come from one
+pass over the rows; everything after is independent of the number of rows, which is why
+a fit takes milliseconds where stochastic gradient descent over epochs takes seconds. A
+row's posterior is the naive-Bayes product of the class balance and each LF's
+likelihood of what it did on the row, abstaining included.
+
+Where the time goes, and what keeps it short: the co-vote counts are exact popcounts of
+bit-packed votes; the loss works on ``k x k`` Gram matrices rather than the ``mk x mk``
+residual; the fit starts from majority vote's class balance and each LF's precision
+estimated from its agreement rates; and the fits that only screen for dependent pairs
+hold the balance still, since the loss is nearly flat along it (the third moment alone
+pins it) and letting it wander costs most of the iterations.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
-from scipy.optimize import linear_sum_assignment, minimize
+from scipy.optimize import Bounds, linear_sum_assignment, minimize
 from scipy.stats import chi2
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from cairn.errors import UserError
 from cairn.weak.base import LabelModel, check_balance
@@ -34,10 +43,23 @@ from cairn.weak.labels import ABSTAIN, one_hot
 _EPS = 1e-6
 #: LF groups of the third-order moment.
 _GROUPS = 3
-#: Fits at most: the first, then one more after each round of leaving dependent pairs out.
+#: Fits at most: those that screen for dependent pairs (each followed by a round of
+#: leaving the pairs found out), then the last.
 _ROUNDS = 3
+#: L-BFGS-B's relative loss tolerance: of the last fit, and of the fits before it that screen for dependent pairs.
+_FTOL, _SCREEN_FTOL = 1e-8, 1e-6
 #: Rows the third-order moment is taken on, at most.
 _TENSOR_ROWS = 20_000
+#: Sweeps of the rank-one fit of the agreement rates that estimates each LF's starting precision.
+_AGREEMENT_SWEEPS = 30
+#: A starting precision stays this share of the way from chance and from certainty.
+_MIN_EXCESS = 0.05
+
+
+@cache
+def _blas() -> ThreadpoolController:
+    """numpy's BLAS, found once: looking for it on every fit costs milliseconds."""
+    return ThreadpoolController()
 
 
 class MatrixCompletion(LabelModel):
@@ -45,10 +67,12 @@ class MatrixCompletion(LabelModel):
 
     ``class_balance``: the class prior P(Y) if known; ``None`` estimates it (from the
     third-order moment, which needs at least three LFs; with fewer it stays uniform).
-    ``prec_init`` is the precision every LF starts from: better than chance, which is
-    also what decides which latent class is which. ``l2`` pulls the estimates towards
-    that start, steadying LFs that overlap little with the others. ``max_iter`` bounds
-    the L-BFGS-B iterations of each fit.
+    ``prec_init`` is the precision every LF starts from, or ``None`` (the default) for
+    each LF's own estimate from how often it agrees with the others; either is better
+    than chance, which is also what decides which latent class is which. The class
+    balance starts from majority vote's. ``l2`` pulls the estimates towards that start,
+    steadying LFs that overlap little with the others. ``max_iter`` bounds the L-BFGS-B
+    iterations of each fit.
 
     ``dependency_alpha``: LF pairs whose agreements the fitted model cannot explain (a
     chi-square test of their block of O at this level, Bonferroni-corrected over the
@@ -56,48 +80,54 @@ class MatrixCompletion(LabelModel):
     :data:`_ROUNDS` times; ``None`` fits every pair. ``dependencies_`` lists them.
     """
 
-    def __init__(self, cardinality: int | None = None, class_balance: object = None, prec_init: float = 0.7,
+    def __init__(self, cardinality: int | None = None, class_balance: object = None, prec_init: float | None = None,
                  l2: float = 0.0, dependency_alpha: float | None = 1e-3, max_iter: int = 500, seed: int = 0):
         self.cardinality, self.class_balance, self.prec_init = cardinality, class_balance, prec_init
         self.l2, self.dependency_alpha, self.max_iter, self.seed = l2, dependency_alpha, max_iter, seed
 
     def _fit(self, L: np.ndarray) -> None:
         k, m = self.cardinality_, L.shape[1]
-        if not 0 < self.prec_init < 1 or self.max_iter < 1:
-            raise UserError(f"prec_init must be between 0 and 1 and max_iter at least 1, got {self.prec_init} and "
-                            f"{self.max_iter}")
+        if self.prec_init is not None and not 0 < self.prec_init < 1 or self.max_iter < 1:
+            raise UserError(f"prec_init must be between 0 and 1 (or None) and max_iter at least 1, got "
+                            f"{self.prec_init} and {self.max_iter}")
         given = None if self.class_balance is None else check_balance(self.class_balance, k)
-        prior = given if given is not None else np.full(k, 1.0 / k)
         columns = np.ascontiguousarray(L.T)  # one LF per row (no copy: L comes column-major)
+        sample = _tensor_rows(columns)
         # One BLAS thread: the matrices after O are tiny, and sums then run in one fixed
         # order, so a fit is bit-identical whatever the machine's core count.
-        with threadpool_limits(1):
+        with _blas().limit(limits=1):
             overlap = _co_votes(columns, k) / L.shape[0]
-            mu0 = _initial_mu(np.diag(overlap).reshape(m, k), prior, self.prec_init)
-            problem = _Problem(overlap, m, k, mu0, self.l2, given)
             groups = np.arange(m) * _GROUPS // m  # consecutive thirds of the canonical order
+            counts = _group_counts(sample, k, groups)
+            start = given if given is not None else _majority_balance(counts, k)
+            precision = _agreement_precision(overlap, m, k) if self.prec_init is None else np.full(m, self.prec_init)
+            mu0 = _initial_mu(np.diag(overlap).reshape(m, k), start, precision)
+            problem = _Problem(overlap, m, k, mu0, self.l2, given)
             if given is None:
-                problem.set_tensor(_third_moment(columns, k, groups), groups)
-            x, dependent = self._solve(problem, problem.pack(mu0, prior), columns, groups)
+                problem.set_tensor(_third_moment(counts), groups)
+            x, dependent = self._solve(problem, problem.pack(mu0, start), sample, groups, L.shape[0])
         mu, self.balance_ = _break_symmetry(*problem.unpack(x), m, k, fixed=given is not None)
         self.mu_ = self._user_order(mu)  # mu_[j * k + a, y] = P(LF j votes a | y)
         self.dependencies_ = sorted(tuple(sorted((int(self.order_[i]), int(self.order_[j])))) for i, j in dependent)
 
-    def _solve(self, problem: _Problem, x: np.ndarray, columns: np.ndarray,
-               groups: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    def _solve(self, problem: _Problem, x: np.ndarray, sample: np.ndarray, groups: np.ndarray,
+               n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
         """Fit; then, while pairs are found dependent, leave them out and fit again. A
         dependent pair also joins one group of the third-order moment, which only needs
-        the groups to be independent of each other."""
-        bounds = [(0.0, 1.0)] * problem.mu0.size + [(None, None)] * (problem.k if problem.estimate_balance else 0)
+        the groups to be independent of each other.
+
+        The fits that only screen for dependent pairs hold the class balance at its start
+        (majority vote's) and stop early: the loss is flat along the balance, so freeing
+        it costs most of a fit's iterations while the residuals the screen reads barely
+        move. The last fit frees it and runs to the full tolerance."""
+        size, k = problem.mu0.size, problem.k if problem.estimate_balance else 0
+        held = Bounds(np.r_[np.zeros(size), x[size:]], np.r_[np.ones(size), x[size:]])
+        free = Bounds(np.r_[np.zeros(size), np.full(k, -np.inf)], np.r_[np.ones(size), np.full(k, np.inf)])
         dependent: list[tuple[int, int]] = []
         self.n_iter_ = 0
-        for round_ in range(_ROUNDS):
-            found = minimize(problem.loss_and_grad, x, jac=True, method="L-BFGS-B", bounds=bounds,
-                             options={"maxiter": self.max_iter, "ftol": 1e-8, "gtol": 1e-6, "maxcor": 20})
-            x, self.n_iter_ = found.x, self.n_iter_ + int(found.nit)
-            if self.dependency_alpha is None or round_ == _ROUNDS - 1:
-                break
-            pairs = problem.unexplained(x, columns.shape[1], self.dependency_alpha)
+        for _ in range(_ROUNDS - 1 if self.dependency_alpha is not None else 0):
+            x = self._minimize(problem, x, held, _SCREEN_FTOL)
+            pairs = problem.unexplained(x, n, self.dependency_alpha)
             if not pairs:
                 break
             problem.leave_out(pairs)
@@ -105,8 +135,14 @@ class MatrixCompletion(LabelModel):
             merged = _merge_groups(groups, pairs)
             if problem.estimate_balance and not np.array_equal(merged, groups):
                 groups = merged
-                problem.set_tensor(_third_moment(columns, problem.k, groups), groups)
-        return x, dependent
+                problem.set_tensor(_third_moment(_group_counts(sample, problem.k, groups)), groups)
+        return self._minimize(problem, x, free, _FTOL), dependent
+
+    def _minimize(self, problem: _Problem, x: np.ndarray, bounds: Bounds, ftol: float) -> np.ndarray:
+        found = minimize(problem.loss_and_grad, x, jac=True, method="L-BFGS-B", bounds=bounds,
+                         options={"maxiter": self.max_iter, "ftol": ftol, "gtol": 1e-6, "maxcor": 20})
+        self.n_iter_ += int(found.nit)
+        return found.x
 
     def _proba(self, L: np.ndarray) -> np.ndarray:
         """P(y) times, per LF, P(its vote | y), or P(it abstains | y) = 1 - sum_a mu[a, y]:
@@ -127,23 +163,49 @@ class MatrixCompletion(LabelModel):
         return right / np.maximum(voted, _EPS)
 
 
-def _third_moment(columns: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray | None:
-    """E[s_0 x s_1 x s_2] of the groups' outcome counts per row (``(k+1)^3``; outcome 0 =
-    abstain, ``c + 1`` = class c); ``None`` when a group is empty.
+def _tensor_rows(columns: np.ndarray) -> np.ndarray:
+    """The votes the third-order moment is taken on: all rows, or on more than
+    :data:`_TENSOR_ROWS` evenly spaced ones, at most that many (it only has to pin the
+    class balance)."""
+    return np.ascontiguousarray(columns[:, ::-(-columns.shape[1] // _TENSOR_ROWS)])
 
-    It only has to pin the class balance, so on more than :data:`_TENSOR_ROWS` rows it is
-    taken on evenly spaced rows, at most that many."""
-    columns = columns[:, ::-(-columns.shape[1] // _TENSOR_ROWS)]
-    n = columns.shape[1]
+
+def _group_counts(sample: np.ndarray, k: int, groups: np.ndarray) -> list[np.ndarray] | None:
+    """Per LF group, its outcome counts on each row (``(k+1) x rows``; outcome 0 =
+    abstain, ``c + 1`` = class c); ``None`` when a group is empty."""
     counts = []
     for g in range(_GROUPS):
-        block = columns[groups == g]
+        block = sample[groups == g]
         if not len(block):
             return None
         voted = np.stack([(block == c).view(np.int8).sum(axis=0, dtype=np.int32) for c in range(k)])
         counts.append(np.concatenate([len(block) - voted.sum(axis=0, keepdims=True), voted]).astype(np.float64))
-    pairs = (counts[0][:, None, :] * counts[1][None, :, :]).reshape((k + 1) ** 2, n)
-    return (pairs @ counts[2].T).reshape(k + 1, k + 1, k + 1) / n
+    return counts
+
+
+def _third_moment(counts: list[np.ndarray] | None) -> np.ndarray | None:
+    """E[s_0 x s_1 x s_2] of the groups' outcome counts per row, ``(k+1)^3``."""
+    if counts is None:
+        return None
+    size, n = counts[0].shape
+    pairs = (counts[0][:, None, :] * counts[1][None, :, :]).reshape(size * size, n)
+    return (pairs @ counts[2].T).reshape(size, size, size) / n
+
+
+def _majority_balance(counts: list[np.ndarray] | None, k: int) -> np.ndarray:
+    """The class shares majority vote gives (ties split evenly; rows nobody votes on left
+    out), where the fit starts from: the moments pin the balance only weakly, so a start
+    near it saves the optimiser most of its iterations. Uniform without the counts."""
+    if counts is None:
+        return np.full(k, 1.0 / k)
+    votes = sum(c[1:] for c in counts)
+    top = votes == votes.max(axis=0)
+    top = top[:, votes.sum(axis=0) > 0]
+    if not top.shape[1]:
+        return np.full(k, 1.0 / k)
+    shares = (top / top.sum(axis=0)).mean(axis=1)
+    shares = np.clip(shares, 0.05 / k, None)  # a class majority vote never picks still starts at a finite logit
+    return shares / shares.sum()
 
 
 def _merge_groups(groups: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -160,18 +222,21 @@ def _co_votes(columns: np.ndarray, k: int) -> np.ndarray:
 
     Each (LF, class) indicator is packed into bits, so a pair of them costs n / 64 ANDs
     and popcounts instead of n multiply-adds of a float Gram matrix: several times
-    faster, and exact for any n."""
+    faster, and exact for any n. One pass per LF ANDs its k indicators with every later
+    one at once, so the Python loop runs m times, not mk."""
     m, n = columns.shape
     bits = np.packbits(columns[:, None, :] == np.arange(k, dtype=columns.dtype)[:, None], axis=2)
     bits = np.pad(bits, ((0, 0), (0, 0), (0, -bits.shape[2] % 8))).reshape(m * k, -1).view(np.uint64)
     size = m * k
     counts = np.empty((size, size))
-    both, ones = np.empty_like(bits), np.empty(bits.shape, dtype=np.uint8)  # reused: no allocation per row
-    for r in range(size):
-        np.bitwise_and(bits[r], bits[r:], out=both[:size - r])
-        row = np.bitwise_count(both[:size - r], out=ones[:size - r]).sum(axis=1, dtype=np.uint32)
-        counts[r, r:] = row
-        counts[r:, r] = row
+    both = np.empty((k, *bits.shape), dtype=np.uint64)  # reused: no allocation per LF
+    ones = np.empty(both.shape, dtype=np.uint8)  # popcounts in bytes: an eighth of the memory traffic
+    for r in range(0, size, k):
+        block = both[:, :size - r]
+        np.bitwise_and(bits[r:r + k, None, :], bits[None, r:, :], out=block)
+        pairs = np.bitwise_count(block, out=ones[:, :size - r]).sum(axis=2, dtype=np.uint32)
+        counts[r:r + k, r:] = pairs
+        counts[r:, r:r + k] = pairs.T
     return counts
 
 
@@ -184,11 +249,20 @@ class _Problem:
     def __init__(self, overlap: np.ndarray, m: int, k: int, mu0: np.ndarray, l2: float, balance: np.ndarray | None):
         self.overlap, self.m, self.k, self.mu0, self.l2 = overlap, m, k, mu0, l2
         self.balance, self.estimate_balance = balance, balance is None
-        blocks = np.repeat(np.arange(m), k)
-        self.mask = (blocks[:, None] != blocks[None, :]).astype(np.float64)
+        self.excluded = np.eye(m)  # LF pairs whose block of O is not fitted: itself, dependent partners
         self.rates = np.diag(overlap).copy()
         self.scale2 = 1.0 / max(float(np.mean(self.rates ** 2)), 1e-12)
         self.tensor: np.ndarray | None = None
+        self._mask_overlap()
+
+    @property
+    def mask(self) -> np.ndarray:
+        """``mk x mk``: 1 on the entries of O that are fitted."""
+        return 1.0 - np.kron(self.excluded, np.ones((self.k, self.k)))
+
+    def _mask_overlap(self) -> None:
+        self.fitted = self.overlap * self.mask
+        self.fitted_square = float(np.vdot(self.fitted, self.fitted))
 
     def set_tensor(self, tensor: np.ndarray | None, groups: np.ndarray) -> None:
         """Fit the third-order moment of these LF groups too (``None``: no such term)."""
@@ -219,7 +293,7 @@ class _Problem:
         m, k = self.m, self.k
         variance = np.maximum(self.overlap * (1 - self.overlap), 1.0 / n) / n
         z = (self.mask * (self.overlap - (mu * p) @ mu.T) ** 2 / variance).reshape(m, k, m, k).sum(axis=(1, 3))
-        fitted = self.mask[::k, ::k] > 0
+        fitted = self.excluded == 0
         if not fitted.any():
             return []
         limit = chi2.isf(alpha / (fitted.sum() / 2), k * k)
@@ -229,21 +303,29 @@ class _Problem:
         return list(zip(i[bad].tolist(), j[bad].tolist(), strict=True))
 
     def leave_out(self, pairs: list[tuple[int, int]]) -> None:
-        k = self.k
         for i, j in pairs:
-            self.mask[i * k:(i + 1) * k, j * k:(j + 1) * k] = 0
-            self.mask[j * k:(j + 1) * k, i * k:(i + 1) * k] = 0
+            self.excluded[i, j] = self.excluded[j, i] = 1.0
+        self._mask_overlap()
 
     def loss_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """The fitted entries of ``mu P mu^T - O`` by way of k x k Gram matrices (the
+        ``mk x mk`` residual is never formed): with ``A = mu P``, ``G_j = mu_j^T mu_j``
+        and ``S_i`` the sum of ``G_j`` over the blocks (i, j) not fitted, the residual
+        times mu is ``A_i (G - S_i) - O_fitted mu`` per block row, and its squared norm
+        ``<A^T A, G> - sum_i <A_i^T A_i, S_i> - 2 <A, O_fitted mu> + |O_fitted|^2``."""
         mu, p = self.unpack(x)
         m, k = self.m, self.k
-        resid = (mu * p) @ mu.T
-        resid -= self.overlap
-        resid *= self.mask
+        scaled = mu * p
+        blocks, scaled_blocks = mu.reshape(m, k, k), scaled.reshape(m, k, k)
+        gram = mu.T @ mu
+        near = (self.excluded @ (blocks.transpose(0, 2, 1) @ blocks).reshape(m, k * k)).reshape(m, k, k)
+        fitted_mu = self.fitted @ mu
+        shared = scaled @ gram - (scaled_blocks @ near).reshape(-1, k) - fitted_mu  # residual @ mu
+        square = np.vdot(scaled.T @ scaled, gram) - np.vdot(scaled_blocks.transpose(0, 2, 1) @ scaled_blocks, near) \
+            - 2.0 * np.vdot(scaled, fitted_mu) + self.fitted_square
         rate_resid = mu @ p - self.rates
-        excess = np.maximum(mu.reshape(m, k, k).sum(axis=1) - 1.0, 0.0)  # P(abstain | y) < 0
-        loss = self.scale2 * (np.vdot(resid, resid) + rate_resid @ rate_resid) + np.vdot(excess, excess)
-        shared = resid @ mu
+        excess = np.maximum(blocks.sum(axis=1) - 1.0, 0.0)  # P(abstain | y) < 0
+        loss = self.scale2 * (square + rate_resid @ rate_resid) + np.vdot(excess, excess)
         grad_mu = self.scale2 * (4.0 * shared + 2.0 * rate_resid[:, None]) * p
         grad_mu.reshape(m, k, k)[...] += 2.0 * excess[:, None, :]
         grad_p = self.scale2 * 2.0 * ((shared * mu).sum(axis=0) + rate_resid @ mu)
@@ -277,13 +359,31 @@ class _Problem:
         return self.scale3 * float(np.vdot(err, err)), 2.0 * self.scale3 * grad_mu, 2.0 * self.scale3 * grad_p
 
 
-def _initial_mu(rates: np.ndarray, balance: np.ndarray, precision: float) -> np.ndarray:
-    """mu as Bayes' rule gives it if every LF had precision ``precision``:
+def _agreement_precision(overlap: np.ndarray, m: int, k: int) -> np.ndarray:
+    """Each LF's precision P(vote right | it votes) if wrong votes were spread evenly:
+    then two LFs agree, where both vote, at rate ``1/k + k/(k-1) b_i b_j`` with
+    ``b_i = precision_i - 1/k``, a rank-one matrix fitted by alternating least squares
+    weighted by how often the pair votes together. A start near the answer saves the
+    optimiser iterations; it is kept better than chance, which names the classes."""
+    blocks = overlap.reshape(m, k, m, k)
+    both = blocks.sum(axis=(1, 3))
+    agree = np.einsum("iaja->ij", blocks)
+    target = (k - 1) / k * (agree / np.maximum(both, 1e-12) - 1.0 / k)
+    weight = both * (1 - np.eye(m))
+    excess = np.full(m, 0.5 * (1 - 1.0 / k))
+    for _ in range(_AGREEMENT_SWEEPS):
+        excess = (weight * target) @ excess / np.maximum(weight @ excess ** 2, 1e-12)
+    return np.clip(1.0 / k + excess, 1.0 / k + _MIN_EXCESS * (1 - 1.0 / k), 1 - _MIN_EXCESS)
+
+
+def _initial_mu(rates: np.ndarray, balance: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """mu as Bayes' rule gives it if each LF j had precision ``precision[j]``:
     P(vote a | y) = P(y | vote a) P(vote a) / P(y)."""
     m, k = rates.shape
-    given_vote = np.full((k, k), (1 - precision) / (k - 1))
-    np.fill_diagonal(given_vote, precision)  # P(y | vote a), rows a
-    mu = rates[:, :, None] * given_vote[None, :, :] / balance[None, None, :]
+    given_vote = np.empty((m, k, k))  # P(y | LF j votes a): [j, a, y]
+    given_vote[:] = ((1 - precision) / (k - 1))[:, None, None]
+    given_vote[:, np.arange(k), np.arange(k)] = precision[:, None]
+    mu = rates[:, :, None] * given_vote / balance[None, None, :]
     return np.clip(mu, 0.0, 1.0).reshape(m * k, k)
 
 
@@ -292,11 +392,13 @@ def _break_symmetry(mu: np.ndarray, balance: np.ndarray, m: int, k: int, fixed: 
 
     The moments are unchanged when the columns of mu and the class balance are permuted
     together, so the fit alone cannot tell which latent class is which; LFs better than
-    chance can. A given class balance fixes the labels, so then nothing moves.
+    chance can. A given class balance pins the labels of classes whose shares differ,
+    but not of classes with equal shares (a uniform balance pins none), so then only
+    those may trade places.
     """
-    if fixed:
-        return mu, balance
     agreement = (mu * balance).reshape(m, k, k).sum(axis=0)  # [vote a, latent y]
-    _, latent = linear_sum_assignment(-agreement)
+    cost = -agreement
+    if fixed:
+        cost = np.where(np.isclose(balance[:, None], balance[None, :]), cost, np.inf)
+    _, latent = linear_sum_assignment(cost)
     return mu[:, latent], balance[latent]
-

@@ -1,0 +1,76 @@
+"""MatrixCompletion's parts: the Gram-matrix loss, the starting point, relabelling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import check_grad
+
+from cairn.weak import MatrixCompletion, make_label_matrix
+from cairn.weak.matrix_completion import (
+    _agreement_precision,
+    _break_symmetry,
+    _co_votes,
+    _group_counts,
+    _majority_balance,
+    _Problem,
+    _third_moment,
+)
+
+
+@pytest.fixture(scope="module")
+def problem_inputs():
+    votes = make_label_matrix(4000, 9, cardinality=3, correlated_pairs=1, seed=4)
+    columns = np.ascontiguousarray(votes.L.T)
+    return votes, columns, _co_votes(columns, 3) / votes.L.shape[0]
+
+
+@pytest.mark.parametrize("estimate_balance", [True, False])
+def test_the_gram_loss_is_the_masked_residual_and_its_gradient_is_exact(problem_inputs, estimate_balance):
+    votes, columns, overlap = problem_inputs
+    m, k = 9, 3
+    rng = np.random.default_rng(0)
+    mu0 = rng.uniform(0.0, 0.4, (m * k, k))
+    problem = _Problem(overlap, m, k, mu0, 0.05, None if estimate_balance else np.array([0.2, 0.3, 0.5]))
+    groups = np.arange(m) * 3 // m
+    if estimate_balance:
+        problem.set_tensor(_third_moment(_group_counts(columns, k, groups)), groups)
+    problem.leave_out([(0, 1), (2, 7)])
+    x = np.concatenate([rng.uniform(0.0, 0.5, mu0.size), rng.normal(size=k if estimate_balance else 0)])
+    mu, p = problem.unpack(x)
+    residual = problem.mask * ((mu * p) @ mu.T - overlap)  # the mk x mk residual the Gram form avoids
+    direct = problem.scale2 * (np.sum(residual ** 2) + np.sum((mu @ p - problem.rates) ** 2)) \
+        + 0.05 * np.sum((mu - mu0) ** 2) + np.sum(np.maximum(mu.reshape(m, k, k).sum(axis=1) - 1, 0) ** 2)
+    if estimate_balance:
+        direct += problem._third_order(mu, p)[0]
+    assert problem.loss_and_grad(x)[0] == pytest.approx(direct, rel=1e-10)
+    error = check_grad(lambda z: problem.loss_and_grad(z)[0], lambda z: problem.loss_and_grad(z)[1], x)
+    assert error < 1e-5 * np.linalg.norm(problem.loss_and_grad(x)[1])
+
+
+def test_the_starting_point_is_near_the_truth(problem_inputs):
+    votes, columns, overlap = problem_inputs
+    precision = _agreement_precision(overlap, 9, 3)
+    error = np.abs(precision - votes.accuracies)[2:]  # LFs 0 and 1 are the copied pair
+    assert error.mean() < 0.05 and error.max() < 0.1  # a start, not the fit: its own model is cruder
+    balance = _majority_balance(_group_counts(columns, 3, np.arange(9) * 3 // 9), 3)
+    assert np.abs(balance - votes.class_balance).max() < 0.05
+
+
+def test_a_uniform_given_balance_still_lets_the_classes_be_named_by_the_votes():
+    m, k = 4, 2
+    right = np.tile([[0.6, 0.1], [0.1, 0.6]], (m, 1))  # votes agree with their own class
+    swapped = right[:, ::-1]
+    mu, balance = _break_symmetry(swapped, np.array([0.5, 0.5]), m, k, fixed=True)
+    np.testing.assert_array_equal(mu, right)
+    mu, balance = _break_symmetry(swapped, np.array([0.3, 0.7]), m, k, fixed=True)  # unequal shares pin them
+    np.testing.assert_array_equal(mu, swapped)
+    np.testing.assert_array_equal(balance, [0.3, 0.7])
+
+
+def test_a_fixed_starting_precision_reaches_the_same_fit():
+    votes = make_label_matrix(20000, 10, class_balance=[0.35, 0.65], seed=6)
+    estimated = MatrixCompletion().fit(votes.L)
+    fixed = MatrixCompletion(prec_init=0.7).fit(votes.L)
+    assert np.abs(estimated.lf_accuracies_ - fixed.lf_accuracies_).max() < 0.01
+    assert np.abs(estimated.balance_ - votes.class_balance).max() < 0.02
