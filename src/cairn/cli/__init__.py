@@ -36,6 +36,7 @@ from cairn.cli import (  # noqa: E402,F401  (commands register themselves)
     gc,
     lineage,
     models,
+    nas,
     predict,
     reproduce,
     run,

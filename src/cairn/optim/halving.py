@@ -11,8 +11,11 @@ Losses at different budgets are never compared with each other: a config is prom
 for ranking well *within its rung*, and :attr:`best` is the best trial at the largest
 budget that has any result.
 
-New configs come from :meth:`MultiFidelityOptimizer._sample_config` (uniform random),
-which BOHB replaces with its model.
+New configs come from :meth:`MultiFidelityOptimizer._sample_config`: uniform random,
+or the proposals of a ``sampler`` (any ask/tell strategy on the same space, e.g. aging
+evolution for architectures; BOHB instead overrides the method with its model). The
+sampler is told the result of each config it proposed at the budget where that config
+started, one result per proposal, as its own ask/tell loop expects.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass, field
 from cairn.errors import UserError
 from cairn.optim.base import Optimizer
 from cairn.space import Config, Space
-from cairn.trial import Trial
+from cairn.trial import Result, Trial
 
 
 def max_bracket(min_budget: float, max_budget: float, eta: float) -> int:
@@ -48,8 +51,16 @@ class MultiFidelityOptimizer(Optimizer):
     """Shared checks, rung budgets, config sampling and the incumbent of budgeted strategies."""
 
     def __init__(self, space: Space, seed: int | None = 0, min_budget: float = 1 / 9,
-                 max_budget: float = 1.0, eta: float = 3):
+                 max_budget: float = 1.0, eta: float = 3, sampler: Optimizer | str | None = None):
         super().__init__(space, seed)
+        if isinstance(sampler, str):
+            from cairn.optim import make_optimizer
+
+            sampler = make_optimizer(sampler, space, seed=seed)
+        if sampler is not None and sampler.space != space:
+            raise UserError(f"{self.name}: the sampler searches another space than the one given")
+        self.sampler = sampler
+        self._sampled: dict[int, Trial] = {}
         if not 0 < min_budget <= max_budget:
             raise UserError(f"{self.name}: budgets must satisfy 0 < min_budget <= max_budget, got {min_budget} and {max_budget}")
         if not eta > 1:
@@ -58,8 +69,18 @@ class MultiFidelityOptimizer(Optimizer):
         self.s_max = max_bracket(min_budget, max_budget, eta)
 
     def _sample_config(self) -> Config:
-        """A new config for the bottom of a bracket; BOHB overrides this."""
-        return self.space.sample(self.rng)
+        """A new config for the bottom of a bracket (the next trial's); BOHB overrides this."""
+        if self.sampler is None:
+            return self.space.sample(self.rng)
+        proposal = self.sampler.ask()
+        self._sampled[self._next_id] = proposal
+        return proposal.config
+
+    def tell(self, trial: Trial, result: Result) -> None:
+        super().tell(trial, result)
+        proposal = self._sampled.pop(trial.id, None)
+        if proposal is not None:
+            self.sampler.tell(proposal, result)
 
     def budget_of(self, trial: Trial) -> float:
         """The trial's budget, ``max_budget`` where it has none."""
@@ -117,8 +138,9 @@ class SuccessiveHalving(MultiFidelityOptimizer):
     name = "sh"
 
     def __init__(self, space: Space, seed: int | None = 0, min_budget: float = 1 / 9,
-                 max_budget: float = 1.0, eta: float = 3, n_configs: int | None = None):
-        super().__init__(space, seed, min_budget, max_budget, eta)
+                 max_budget: float = 1.0, eta: float = 3, n_configs: int | None = None,
+                 sampler: Optimizer | str | None = None):
+        super().__init__(space, seed, min_budget, max_budget, eta, sampler)
         if n_configs is not None and n_configs < 1:
             raise UserError(f"{self.name}: n_configs must be at least 1, got {n_configs}")
         self.n_configs = n_configs
@@ -164,8 +186,8 @@ class Hyperband(SuccessiveHalving):
     name = "hyperband"
 
     def __init__(self, space: Space, seed: int | None = 0, min_budget: float = 1 / 9,
-                 max_budget: float = 1.0, eta: float = 3):
-        super().__init__(space, seed, min_budget, max_budget, eta)
+                 max_budget: float = 1.0, eta: float = 3, sampler: Optimizer | str | None = None):
+        super().__init__(space, seed, min_budget, max_budget, eta, sampler=sampler)
 
     def _next_bracket(self, index: int) -> list[tuple[int, float]]:
         s = self.s_max - index % (self.s_max + 1)
@@ -209,8 +231,8 @@ class ASHA(MultiFidelityOptimizer):
     name = "asha"
 
     def __init__(self, space: Space, seed: int | None = 0, min_budget: float = 1 / 9,
-                 max_budget: float = 1.0, eta: float = 3):
-        super().__init__(space, seed, min_budget, max_budget, eta)
+                 max_budget: float = 1.0, eta: float = 3, sampler: Optimizer | str | None = None):
+        super().__init__(space, seed, min_budget, max_budget, eta, sampler=sampler)
         self._rungs = [_Rung() for _ in range(self.s_max + 1)]
 
     def rung_budget(self, k: int) -> float:
