@@ -9,11 +9,13 @@ from sklearn.neural_network import MLPClassifier
 from cairn.augment import (
     AugmentObjective,
     augmented_cash_space,
+    policy_config,
     policy_from_config,
     policy_space,
     search_policy,
 )
 from cairn.errors import UserError
+from cairn.evaluate.resampling import TrainOnOneFold
 from cairn.optim import make_optimizer
 from cairn.study import Study
 from cairn.track import Store
@@ -62,3 +64,36 @@ def test_augmentation_choices_join_a_cash_search(tmp_path):
     runs = [r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id]
     assert len(runs) == 4
     assert all(r["params"]["learner"] in {"knn", "logreg"} and "augment.s0.op0" in r["params"] for r in runs)
+
+
+def test_a_known_policy_becomes_a_config_of_the_space_and_back():
+    space = policy_space(n_subpolicies=2, ops=["elastic", "rotate", "identity"], steps=2)
+    config = policy_config([[("elastic", 1.0, 5)]])
+    assert space.validate(config) == config
+    assert policy_from_config(config).subpolicies == [[("elastic", 1.0, 5.0), ("identity", 0.0, 0.0)]] * 2
+    both = [[("rotate", 0.5, 3), ("elastic", 0.8, 4)], [("identity", 1.0, 0)]]
+    assert policy_from_config(policy_config(both)).subpolicies == [
+        [("rotate", 0.5, 3.0), ("elastic", 0.8, 4.0)], [("identity", 1.0, 0.0), ("identity", 0.0, 0.0)]]
+    for unfit in ([[("rotate", 1.0, 3)]] * 3, [[("rotate", 1.0, 3)] * 3]):
+        with pytest.raises(UserError, match="does not fit"):
+            policy_config(unfit)
+
+
+def test_a_warm_started_search_tries_the_known_policies_first_and_records_them(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'warm.sqlite'}")
+    space = policy_space(n_subpolicies=1, ops=["rotate", "translate_x", "identity"])
+    known = [policy_config([[("rotate", 1.0, 3)]], 1), policy_config([[("translate_x", 0.5, 2)]], 1)]
+    result = search_policy(small_objective(), space, strategy="tpe", n_trials=4, seed=0, store=store,
+                           warm_start=known, n_initial=3)  # then one initial design point, then TPE's model
+    assert [t.config for t in result.trials[:2]] == known
+    assert [bool(t.info.get("warm_start")) for t in result.trials] == [True, True, False, False]
+    runs = [r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id]
+    assert len(runs) == 4 and {"rotate", "translate_x"} <= {r["params"]["augment.s0.op0"] for r in runs}
+    with pytest.raises(UserError, match="warm start"):
+        search_policy(small_objective(), space, strategy="bohb", n_trials=2, warm_start=known)
+
+
+def test_training_on_one_fold_fits_on_a_fold_and_scores_on_the_rest():
+    one_fold = small_objective(resampling=TrainOnOneFold(3, seed=0))({}, 20)
+    two_folds = small_objective()({}, 20)  # plain 3-fold cross-validation
+    assert one_fold.metrics["train_rows"] == 2 * 50 and two_folds.metrics["train_rows"] == 2 * 100

@@ -7,6 +7,7 @@ import pytest
 
 from cairn.errors import UserError
 from cairn.evaluate import Holdout, KFold, subsample
+from cairn.evaluate.resampling import TrainOnOneFold
 
 Y = np.array([0] * 30 + [1] * 20 + [2] * 10)
 
@@ -74,3 +75,13 @@ def test_subsample_keeps_every_class_and_is_deterministic():
     assert len(subsample(rows, Y, 0.5, seed=0, stratify=False)) == 30
     with pytest.raises(ValueError):
         subsample(rows, Y, 1.5, seed=0, stratify=False)
+
+
+def test_train_on_one_fold_swaps_the_roles_of_kfold():
+    folds, swapped = _splits(KFold(4, repeats=2, seed=3)), _splits(TrainOnOneFold(4, repeats=2, seed=3))
+    assert len(swapped) == 8
+    for (train, valid), (small, large) in zip(folds, swapped, strict=True):
+        assert np.array_equal(small, valid) and np.array_equal(large, train)
+    assert all(len(train) == len(Y) // 4 for train, _ in swapped)
+    with pytest.raises(UserError):
+        TrainOnOneFold(1)

@@ -28,7 +28,7 @@ _EXPORTS = {
     **dict.fromkeys(["alexnet_patches", "predict_patches", "ten_patches"], "cairn.augment.patches"),
     **dict.fromkeys(["OPS", "RANDAUGMENT_OPS", "AutoAugment", "RandAugment", "TrivialAugment", "policy_op"],
                     "cairn.augment.policies"),
-    **dict.fromkeys(["policy_from_config", "policy_space"], "cairn.augment.spaces"),
+    **dict.fromkeys(["policy_config", "policy_from_config", "policy_space"], "cairn.augment.spaces"),
     **dict.fromkeys(["AugmentObjective", "augment_copies", "features"], "cairn.augment.objective"),
     **dict.fromkeys(["augmented_cash_space", "search_policy"], "cairn.augment.search"),
     **dict.fromkeys(["gaussian_noise", "mixup", "smote"], "cairn.augment.tabular"),

@@ -56,9 +56,11 @@ def features(images: np.ndarray) -> np.ndarray:
 class AugmentObjective:
     """Score configs of an augmentation policy (and optionally a CASH learner) on images.
 
-    ``resampling`` (default: 3-fold cross-validation) splits ``images``, ``y``; ``metric``
-    is a classification metric name (default accuracy). Every random choice (the splits,
-    the augmentations, the model) follows ``seed``. Import-safe for worker processes.
+    ``resampling`` (default: 3-fold cross-validation) splits ``images``, ``y``;
+    :class:`~cairn.evaluate.resampling.TrainOnOneFold` trains on one fold and scores on the
+    rest, to learn what helps when labels are scarce. ``metric`` is a classification metric
+    name (default accuracy). Every random choice (the splits, the augmentations, the
+    model) follows ``seed``. Import-safe for worker processes.
     """
 
     def __init__(self, images: np.ndarray, y: Any, *, model: BaseEstimator | None = None,

@@ -11,7 +11,7 @@ together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cairn.augment.objective import AugmentObjective
@@ -19,6 +19,7 @@ from cairn.augment.policies import OPS
 from cairn.augment.spaces import policy_space
 from cairn.learners import cash_space
 from cairn.optim import make_optimizer
+from cairn.optim.warmstart import WarmStart
 from cairn.space import Space
 from cairn.study import Study, StudyResult
 from cairn.track import Store
@@ -33,15 +34,22 @@ def augmented_cash_space(learners: Sequence[str] | str | None = None, n_subpolic
 
 def search_policy(objective: AugmentObjective, space: Space | None = None, *, strategy: str = "bohb",
                   n_trials: int | None = 30, time_budget: float | None = None, seed: int = 0,
-                  store: Store | None = None, experiment: str = "augment", **options: Any) -> StudyResult:
+                  store: Store | None = None, experiment: str = "augment",
+                  warm_start: Sequence[Mapping[str, Any]] = (), **options: Any) -> StudyResult:
     """Search ``space`` (default: :func:`policy_space`) for the configs ``objective`` scores
     best, with a cairn Study recorded in ``store``.
 
     ``options`` go to the strategy (for BOHB on epochs: ``min_budget=10, max_budget=90``).
+    ``warm_start`` configs (known policies, by :func:`~cairn.augment.spaces.policy_config`)
+    are the first trials, and the strategy learns from their results
+    (:class:`~cairn.optim.warmstart.WarmStart`; not for multi-fidelity strategies).
     The learned policy is ``policy_from_config(result.best.config)``.
     """
     space = space if space is not None else policy_space()
-    optimizer = make_optimizer(strategy, space, seed=seed, **options)
+    if warm_start:
+        optimizer = WarmStart(space, seed, warm_start, inner=strategy, inner_options=options)
+    else:
+        optimizer = make_optimizer(strategy, space, seed=seed, **options)
     study = Study(optimizer, objective, store=store, experiment=experiment, n_trials=n_trials,
                   time_budget=time_budget, name=f"augment-{strategy}-seed{seed}")
     return study.optimize()

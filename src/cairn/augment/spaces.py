@@ -4,6 +4,7 @@ A policy has ``n_subpolicies`` sub-policies of ``steps`` operations, each step a
 operation name (``augment.s0.op0``), a probability (``augment.s0.p0``) and a magnitude
 (``augment.s0.m0``, active only for operations that have a strength), so a Study's
 strategies see an ordinary conditional Space and the Store records a policy as params.
+:func:`policy_config` goes the other way, so known policies can warm-start a search.
 """
 
 from __future__ import annotations
@@ -52,3 +53,27 @@ def policy_from_config(config: Mapping[str, Any], prefix: str = PREFIX) -> AutoA
                 config.get(f"{prefix}.s{i}.m{j}", 0))
         subpolicies.setdefault(i, []).append(step)
     return AutoAugment(list(subpolicies.values()))
+
+
+def policy_config(subpolicies: Sequence[Sequence[tuple[str, float, float]]], n_subpolicies: int = 2,
+                  steps: int = 2, prefix: str = PREFIX) -> dict[str, Any]:
+    """A config of ``policy_space(n_subpolicies, ..., steps)`` for a policy in AutoAugment's
+    form (sub-policies of ``(name, probability, magnitude)``), to warm-start a search with it.
+
+    Each image draws one sub-policy uniformly, so repeating the sub-policies to fill
+    ``n_subpolicies`` (a multiple of their number) keeps the policy; missing steps are
+    identity. Magnitudes stay as given: the space refuses one that is not a whole number.
+    """
+    policy = AutoAugment(subpolicies)  # checks names, probabilities and magnitudes
+    if n_subpolicies % len(policy.subpolicies) or any(len(sub) > steps for sub in policy.subpolicies):
+        raise UserError(f"a policy of {len(policy.subpolicies)} sub-policies of up to "
+                        f"{max(map(len, policy.subpolicies))} steps does not fit a space of {n_subpolicies} "
+                        f"sub-policies of {steps} steps")
+    config: dict[str, Any] = {}
+    for i in range(n_subpolicies):
+        sub = policy.subpolicies[i % len(policy.subpolicies)]
+        for j, (name, p, m) in enumerate([*sub, *[("identity", 0.0, 0.0)] * (steps - len(sub))]):
+            config[f"{prefix}.s{i}.op{j}"], config[f"{prefix}.s{i}.p{j}"] = name, p
+            if OPS[name].strongest is not None:
+                config[f"{prefix}.s{i}.m{j}"] = m
+    return config

@@ -71,6 +71,20 @@ class KFold:
         yield from splitter.split(np.zeros(len(y)), y)
 
 
+@dataclass(frozen=True)
+class TrainOnOneFold(KFold):
+    """k-fold with the roles swapped: each fold trains once and the other ``k - 1`` validate.
+
+    For asking what helps a model that will see few labelled rows (an augmentation policy,
+    say): each fit sees as few rows as the model will, while each score averages over many
+    validation rows, which cuts its noise. ``repeats`` reshuffles the whole scheme.
+    """
+
+    def split(self, y: np.ndarray, stratify: bool) -> Iterator[Split]:
+        for train, valid in super().split(y, stratify):
+            yield valid, train
+
+
 def subsample(rows: np.ndarray, y: np.ndarray, fraction: float, seed: int | list[int],
               stratify: bool) -> np.ndarray:
     """A sorted ``fraction`` of ``rows``; with ``stratify`` every class keeps its share
