@@ -85,6 +85,15 @@ def test_the_bench_script_trains_cells_resumes_and_writes_a_table(tmp_path, caps
         assert table.lookup(key, 1) == first.lookup(key, 1)
     entry = table.lookup(CELLS[2].key())
     assert 0.1 < entry.val_acc <= 1 and entry.params > 0 and entry.train_seconds > table.lookup(CELLS[2].key(), 1).train_seconds
+    assert script.main(["--limit", "2", "--seeds", "0", "1", *args]) == 0  # a second seed: the table holds means
+    assert "4 runs (2 cells x seeds [0, 1]), 2 already trained, 2 to go" in capsys.readouterr().out
+    runs = script.read_progress(progress)
+    averaged = Table.load(out)
+    for key in first.keys:
+        mean = (runs[key, 0]["val_acc"][-1] + runs[key, 1]["val_acc"][-1]) / 2
+        assert averaged.lookup(key).val_acc == round(mean, 4)
+        assert runs[key, 0]["val_acc"] != runs[key, 1]["val_acc"]
+    assert averaged.meta["seeds"] == [0, 1]
 
 
 # The committed table (bench/build_nas_table.py's output).
