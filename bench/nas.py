@@ -46,6 +46,9 @@ import torch
 from _report import RESULTS, publish
 from cairn.nas.regret import METRICS, RegretCurves, compare, regret_curves_by_metric, search_regrets
 from cairn.nas.table import Table
+from cairn.space import Config, Space
+from cairn.trial import Result, Trial, TrialState
+from peers import native, optuna_distributions, optuna_study
 
 CAIRN_STRATEGIES = ("random", "nas-evolution", "nas-rl", "nas-bo", "hyperband", "bohb")
 TARGETS = ("nas-evolution", "nas-rl", "nas-bo")
@@ -53,36 +56,25 @@ CHECKPOINTS = (50, 100, 200)
 
 
 class _OptunaSearch:
-    """Optuna's sampler behind cairn's ask/tell, so :func:`search_regret` scores it alike."""
+    """Optuna's sampler behind cairn's ask/tell, so :func:`search_regrets` scores it alike."""
 
-    def __init__(self, space, sampler):  # noqa: ANN001
-        from cairn.trial import Trial
-
-        self._trial_cls = Trial
-        self.params = [(p.name, list(p.choices)) for p in space.params]
-        self.study = optuna.create_study(sampler=sampler)
+    def __init__(self, space: Space, sampler: str, seed: int):
+        self.space, self.study, self.dists = space, optuna_study(sampler, seed), optuna_distributions(space)
         self._pending: dict[int, optuna.trial.Trial] = {}
-        self.history: list = []
 
-    def ask(self):  # noqa: ANN201
-        trial = self.study.ask()
-        config = {name: trial.suggest_categorical(name, choices) for name, choices in self.params}
+    def ask(self) -> Trial:
+        trial = self.study.ask(self.dists)
         self._pending[trial.number] = trial
-        return self._trial_cls(trial.number, config)
+        return Trial(trial.number, Config(native(self.space, trial.params)))
 
-    def tell(self, trial, result) -> None:  # noqa: ANN001
-        from cairn.trial import TrialState
-
+    def tell(self, trial: Trial, result: Result) -> None:
         self.study.tell(self._pending.pop(trial.id), result.loss)
         trial.result, trial.state = result, TrialState.COMPLETE
-        self.history.append(trial)
 
 
 def optuna_curves(table: Table, name: str, n_evals: int, seeds: list[int]) -> dict[str, RegretCurves]:
-    space = table.space.space()
-    make = {"optuna-tpe": lambda s: optuna.samplers.TPESampler(seed=s),
-            "optuna-random": lambda s: optuna.samplers.RandomSampler(seed=s)}[name]
-    runs = [search_regrets(table, _OptunaSearch(space, make(s)), n_evals) for s in seeds]
+    space, sampler = table.space.space(), name.removeprefix("optuna-")
+    runs = [search_regrets(table, _OptunaSearch(space, sampler, s), n_evals) for s in seeds]
     return {m: RegretCurves(name, seeds, np.array([r[m] for r in runs]), False) for m in METRICS}
 
 
@@ -192,7 +184,6 @@ def main() -> None:
     parser.add_argument("--mlp-budget", type=float, default=120.0)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     seeds = list(range(10 if args.quick else 50))
     n_evals = 100 if args.quick else 200
     table = Table.load()
