@@ -459,6 +459,11 @@ class Space:
     def default(self) -> Config:
         return self._active_values(lambda p: p.default)
 
+    def complete(self, fixed: Mapping[str, Value], rng: np.random.Generator) -> Config:
+        """The config that keeps ``fixed``'s value of every parameter it leaves active and
+        samples the active ones it lacks: what a change of one value leads to."""
+        return self._active_values(lambda q: fixed[q.name] if q.name in fixed else q.sample(rng))
+
     def grid(self, resolution: int | Mapping[str, int] = 5) -> list[Config]:
         """Every config of the discretised space, each exactly once.
 
@@ -570,8 +575,7 @@ class Space:
             forced = p.from_unit(_reflect(p.to_unit(config[p.name]) + rng.choice([-1, 1]) * eps / 2))
         if forced == config[p.name]:
             return new
-        fixed = dict(config, **{p.name: forced})
-        return self._active_values(lambda q: fixed[q.name] if q.name in fixed else q.sample(rng))
+        return self.complete(dict(config, **{p.name: forced}), rng)
 
     @staticmethod
     def _other_choice(p: Categorical, old: Value, rng: np.random.Generator) -> Value:

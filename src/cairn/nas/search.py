@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cairn.errors import UserError
-from cairn.nas.space import ArchitectureSpace, table_space
+from cairn.nas.space import ArchitectureSpace, macro_space, table_space
 from cairn.optim import STRATEGIES, make_optimizer, strategy_class
 from cairn.optim.halving import Hyperband
 from cairn.trial import Trial, TrialState
@@ -79,7 +79,7 @@ def run_nas(*, strategy: str = "nas-evolution", n_trials: int | None = 50, time_
         raise UserError(f"the tabular benchmark covers the 'table' space only, not {space!r}")
     searched = architecture_space(space)
     objective, options = _objective(searched, space == "table", benchmark, max_epochs, seed, strategy)
-    config_space = searched.space() if isinstance(searched, ArchitectureSpace) else _macro(searched)
+    config_space = searched.space() if isinstance(searched, ArchitectureSpace) else macro_space(searched)
     optimizer = make_optimizer(strategy, config_space, seed=seed, **options)
     if store is not None and not isinstance(store, Store):
         store = Store(store)
@@ -92,12 +92,6 @@ def run_nas(*, strategy: str = "nas-evolution", n_trials: int | None = 50, time_
     return NASReport(strategy, space, benchmark, seed, len(result.trials), time.perf_counter() - start,
                      _rows(result.trials, searched),
                      store.url if store is not None else None, result.study_id)
-
-
-def _macro(kind: str) -> Any:
-    from cairn.nas.space import macro_space
-
-    return macro_space(kind)
 
 
 def _objective(searched: ArchitectureSpace | str, table_network: bool, benchmark: bool, max_epochs: int, seed: int,

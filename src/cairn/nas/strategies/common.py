@@ -59,12 +59,7 @@ def mutate(space: Space, config: Config, rng: np.random.Generator) -> Config:
         new = p.sample(rng)
         if new != config[p.name]:
             break
-    changed = {**config, p.name: new}
-    values: dict = {}
-    for q in space.params:
-        if space.is_active(q.name, values):
-            values[q.name] = changed[q.name] if q.name in changed else q.sample(rng)
-    return Config(values)
+    return space.complete({**config, p.name: new}, rng)
 
 
 class Proposals:
