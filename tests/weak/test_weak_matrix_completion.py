@@ -8,11 +8,10 @@ from scipy.optimize import check_grad
 
 from cairn.weak import MatrixCompletion, make_label_matrix
 from cairn.weak.matrix_completion import (
-    _agreement_precision,
     _break_symmetry,
     _co_votes,
     _group_counts,
-    _majority_balance,
+    _majority_start,
     _Problem,
     _third_moment,
 )
@@ -49,12 +48,14 @@ def test_the_gram_loss_is_the_masked_residual_and_its_gradient_is_exact(problem_
 
 
 def test_the_starting_point_is_near_the_truth(problem_inputs):
-    votes, columns, overlap = problem_inputs
-    precision = _agreement_precision(overlap, 9, 3)
+    votes, columns, _ = problem_inputs
+    mu, balance = _majority_start(columns, 3)
+    blocks = mu.reshape(9, 3, 3)
+    precision = np.einsum("jyy,y->j", blocks, balance) / np.einsum("jay,y->j", blocks, balance)
     error = np.abs(precision - votes.accuracies)[2:]  # LFs 0 and 1 are the copied pair
-    assert error.mean() < 0.05 and error.max() < 0.1  # a start, not the fit: its own model is cruder
-    balance = _majority_balance(_group_counts(columns, 3, np.arange(9) * 3 // 9), 3)
+    assert error.mean() < 0.05 and error.max() < 0.1  # a start, not the fit: majority vote's labels are noisy
     assert np.abs(balance - votes.class_balance).max() < 0.05
+    assert np.all(mu > 0) and np.all(blocks.sum(axis=1) < 1)  # every outcome, abstaining too, stays possible
 
 
 def test_a_uniform_given_balance_still_lets_the_classes_be_named_by_the_votes():
@@ -68,9 +69,20 @@ def test_a_uniform_given_balance_still_lets_the_classes_be_named_by_the_votes():
     np.testing.assert_array_equal(balance, [0.3, 0.7])
 
 
-def test_a_fixed_starting_precision_reaches_the_same_fit():
+def test_without_the_pull_either_start_reaches_the_same_fit():
     votes = make_label_matrix(20000, 10, class_balance=[0.35, 0.65], seed=6)
-    estimated = MatrixCompletion().fit(votes.L)
-    fixed = MatrixCompletion(prec_init=0.7).fit(votes.L)
-    assert np.abs(estimated.lf_accuracies_ - fixed.lf_accuracies_).max() < 0.01
+    estimated = MatrixCompletion(prior_strength=0).fit(votes.L)
+    fixed = MatrixCompletion(prec_init=0.7, prior_strength=0).fit(votes.L)
+    assert np.abs(estimated.lf_accuracies_ - fixed.lf_accuracies_).max() < 0.001
     assert np.abs(estimated.balance_ - votes.class_balance).max() < 0.02
+
+
+def test_the_pull_towards_the_start_steadies_few_rows_and_fades_on_many():
+    many = make_label_matrix(50000, 10, class_balance=[0.35, 0.65], seed=6)
+    pulled, free = MatrixCompletion().fit(many.L), MatrixCompletion(prior_strength=0).fit(many.L)
+    assert np.abs(pulled.lf_accuracies_ - free.lf_accuracies_).max() < 0.01
+    few = make_label_matrix(300, 10, class_balance=[0.35, 0.65], seed=6)
+    start, _ = _majority_start(np.ascontiguousarray(few.L.T), 2)
+    pulled, free = MatrixCompletion().fit(few.L), MatrixCompletion(prior_strength=0).fit(few.L)
+    distance = [np.abs(model.mu_ - start).sum() for model in (pulled, free)]
+    assert distance[0] < 0.5 * distance[1]

@@ -18,12 +18,18 @@ a fit takes milliseconds where stochastic gradient descent over epochs takes sec
 row's posterior is the naive-Bayes product of the class balance and each LF's
 likelihood of what it did on the row, abstaining included.
 
+The fit starts from what majority vote's soft labels imply (each LF's vote rates given
+the class most LFs name, and the classes' shares) and is pulled back towards that start
+with a weight that shrinks as rows grow (``prior_strength / n``): moments of a few
+hundred rows are noisy, and with LFs that depend on each other (stumps on neighbouring
+pixels) the least-squares optimum can sit far from the truth, while on many rows the
+moments speak for themselves.
+
 Where the time goes, and what keeps it short: the co-vote counts are exact popcounts of
 bit-packed votes; the loss works on ``k x k`` Gram matrices rather than the ``mk x mk``
-residual; the fit starts from majority vote's class balance and each LF's precision
-estimated from its agreement rates; and the fits that only screen for dependent pairs
-hold the balance still, since the loss is nearly flat along it (the third moment alone
-pins it) and letting it wander costs most of the iterations.
+residual; the start is counted on a few thousand rows; and the fits that only screen
+for dependent pairs hold the balance still, since the loss is nearly flat along it (the
+third moment alone pins it) and letting it wander costs most of the iterations.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from threadpoolctl import ThreadpoolController
 
 from cairn.errors import UserError
 from cairn.weak.base import LabelModel, check_balance
-from cairn.weak.labels import ABSTAIN, one_hot
+from cairn.weak.labels import ABSTAIN, one_hot, vote_counts
 
 #: Probabilities are kept inside [_EPS, 1 - _EPS] so that their logs stay finite.
 _EPS = 1e-6
@@ -50,10 +56,8 @@ _ROUNDS = 3
 _FTOL, _SCREEN_FTOL = 1e-8, 1e-6
 #: Rows the third-order moment is taken on, at most.
 _TENSOR_ROWS = 20_000
-#: Sweeps of the rank-one fit of the agreement rates that estimates each LF's starting precision.
-_AGREEMENT_SWEEPS = 30
-#: A starting precision stays this share of the way from chance and from certainty.
-_MIN_EXCESS = 0.05
+#: Rows majority vote's soft labels are counted on for the starting point, at most.
+_START_ROWS = 5_000
 
 
 @cache
@@ -67,12 +71,13 @@ class MatrixCompletion(LabelModel):
 
     ``class_balance``: the class prior P(Y) if known; ``None`` estimates it (from the
     third-order moment, which needs at least three LFs; with fewer it stays uniform).
-    ``prec_init`` is the precision every LF starts from, or ``None`` (the default) for
-    each LF's own estimate from how often it agrees with the others; either is better
-    than chance, which is also what decides which latent class is which. The class
-    balance starts from majority vote's. ``l2`` pulls the estimates towards that start,
-    steadying LFs that overlap little with the others. ``max_iter`` bounds the L-BFGS-B
-    iterations of each fit.
+    The fit starts from majority vote's view of each LF (its vote rates given majority
+    vote's soft labels) and class balance; ``prec_init`` instead starts every LF at this
+    precision (P(vote right | it votes), wrong votes spread evenly), Snorkel's start.
+    Either start is better than chance, which is also what decides which latent class
+    is which. ``prior_strength`` pulls the estimates towards the start with weight
+    ``prior_strength / n`` for n rows, steadying fits on few rows (0: no pull).
+    ``max_iter`` bounds the L-BFGS-B iterations of each fit.
 
     ``dependency_alpha``: LF pairs whose agreements the fitted model cannot explain (a
     chi-square test of their block of O at this level, Bonferroni-corrected over the
@@ -81,15 +86,18 @@ class MatrixCompletion(LabelModel):
     """
 
     def __init__(self, cardinality: int | None = None, class_balance: object = None, prec_init: float | None = None,
-                 l2: float = 0.0, dependency_alpha: float | None = 1e-3, max_iter: int = 500, seed: int = 0):
+                 prior_strength: float = 3000.0, dependency_alpha: float | None = 1e-3, max_iter: int = 500,
+                 seed: int = 0):
         self.cardinality, self.class_balance, self.prec_init = cardinality, class_balance, prec_init
-        self.l2, self.dependency_alpha, self.max_iter, self.seed = l2, dependency_alpha, max_iter, seed
+        self.prior_strength, self.dependency_alpha, self.max_iter, self.seed = \
+            prior_strength, dependency_alpha, max_iter, seed
 
     def _fit(self, L: np.ndarray) -> None:
         k, m = self.cardinality_, L.shape[1]
-        if self.prec_init is not None and not 0 < self.prec_init < 1 or self.max_iter < 1:
-            raise UserError(f"prec_init must be between 0 and 1 (or None) and max_iter at least 1, got "
-                            f"{self.prec_init} and {self.max_iter}")
+        if self.prec_init is not None and not 0 < self.prec_init < 1 or self.max_iter < 1 or \
+                not self.prior_strength >= 0:
+            raise UserError(f"prec_init must be between 0 and 1 (or None), max_iter at least 1 and prior_strength "
+                            f"at least 0, got {self.prec_init}, {self.max_iter} and {self.prior_strength}")
         given = None if self.class_balance is None else check_balance(self.class_balance, k)
         columns = np.ascontiguousarray(L.T)  # one LF per row (no copy: L comes column-major)
         sample = _tensor_rows(columns)
@@ -98,13 +106,14 @@ class MatrixCompletion(LabelModel):
         with _blas().limit(limits=1):
             overlap = _co_votes(columns, k) / L.shape[0]
             groups = np.arange(m) * _GROUPS // m  # consecutive thirds of the canonical order
-            counts = _group_counts(sample, k, groups)
-            start = given if given is not None else _majority_balance(counts, k)
-            precision = _agreement_precision(overlap, m, k) if self.prec_init is None else np.full(m, self.prec_init)
-            mu0 = _initial_mu(np.diag(overlap).reshape(m, k), start, precision)
-            problem = _Problem(overlap, m, k, mu0, self.l2, given)
+            mu0, start = _majority_start(columns, k)
+            if given is not None:
+                start = given
+            if self.prec_init is not None:
+                mu0 = _initial_mu(np.diag(overlap).reshape(m, k), start, np.full(m, self.prec_init))
+            problem = _Problem(overlap, m, k, mu0, self.prior_strength / L.shape[0], given)
             if given is None:
-                problem.set_tensor(_third_moment(counts), groups)
+                problem.set_tensor(_third_moment(_group_counts(sample, k, groups)), groups)
             x, dependent = self._solve(problem, problem.pack(mu0, start), sample, groups, L.shape[0])
         mu, self.balance_ = _break_symmetry(*problem.unpack(x), m, k, fixed=given is not None)
         self.mu_ = self._user_order(mu)  # mu_[j * k + a, y] = P(LF j votes a | y)
@@ -192,20 +201,23 @@ def _third_moment(counts: list[np.ndarray] | None) -> np.ndarray | None:
     return (pairs @ counts[2].T).reshape(size, size, size) / n
 
 
-def _majority_balance(counts: list[np.ndarray] | None, k: int) -> np.ndarray:
-    """The class shares majority vote gives (ties split evenly; rows nobody votes on left
-    out), where the fit starts from: the moments pin the balance only weakly, so a start
-    near it saves the optimiser most of its iterations. Uniform without the counts."""
-    if counts is None:
-        return np.full(k, 1.0 / k)
-    votes = sum(c[1:] for c in counts)
-    top = votes == votes.max(axis=0)
-    top = top[:, votes.sum(axis=0) > 0]
-    if not top.shape[1]:
-        return np.full(k, 1.0 / k)
-    shares = (top / top.sum(axis=0)).mean(axis=1)
-    shares = np.clip(shares, 0.05 / k, None)  # a class majority vote never picks still starts at a finite logit
-    return shares / shares.sum()
+def _majority_start(columns: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where the fit starts: ``mu`` and the class balance as majority vote's soft labels
+    imply them (one M step of Dawid-Skene from majority vote), counted on at most
+    :data:`_START_ROWS` evenly spaced rows. A row nobody votes on counts towards every
+    class evenly in ``mu`` but not in the balance. A pseudo-row per class, spread over
+    its outcomes, keeps every rate off 0 and 1; a class majority vote never picks keeps
+    a small share, so it still starts at a finite logit."""
+    votes = columns[:, ::-(-columns.shape[1] // _START_ROWS)].T
+    tallies = vote_counts(votes, k)
+    top = tallies == tallies.max(axis=1, keepdims=True)
+    soft = top / top.sum(axis=1, keepdims=True)
+    voted = np.stack([(votes == a).T.astype(np.float64) @ soft for a in range(k)], axis=1)  # [j, a, y]
+    mu = (voted + 1.0 / (k + 1)) / (soft.sum(axis=0) + 1.0)
+    covered = tallies.sum(axis=1) > 0
+    shares = soft[covered].mean(axis=0) if covered.any() else np.full(k, 1.0 / k)
+    shares = np.clip(shares, 0.05 / k, None)
+    return mu.reshape(-1, k), shares / shares.sum()
 
 
 def _merge_groups(groups: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -359,25 +371,8 @@ class _Problem:
         return self.scale3 * float(np.vdot(err, err)), 2.0 * self.scale3 * grad_mu, 2.0 * self.scale3 * grad_p
 
 
-def _agreement_precision(overlap: np.ndarray, m: int, k: int) -> np.ndarray:
-    """Each LF's precision P(vote right | it votes) if wrong votes were spread evenly:
-    then two LFs agree, where both vote, at rate ``1/k + k/(k-1) b_i b_j`` with
-    ``b_i = precision_i - 1/k``, a rank-one matrix fitted by alternating least squares
-    weighted by how often the pair votes together. A start near the answer saves the
-    optimiser iterations; it is kept better than chance, which names the classes."""
-    blocks = overlap.reshape(m, k, m, k)
-    both = blocks.sum(axis=(1, 3))
-    agree = np.einsum("iaja->ij", blocks)
-    target = (k - 1) / k * (agree / np.maximum(both, 1e-12) - 1.0 / k)
-    weight = both * (1 - np.eye(m))
-    excess = np.full(m, 0.5 * (1 - 1.0 / k))
-    for _ in range(_AGREEMENT_SWEEPS):
-        excess = (weight * target) @ excess / np.maximum(weight @ excess ** 2, 1e-12)
-    return np.clip(1.0 / k + excess, 1.0 / k + _MIN_EXCESS * (1 - 1.0 / k), 1 - _MIN_EXCESS)
-
-
 def _initial_mu(rates: np.ndarray, balance: np.ndarray, precision: np.ndarray) -> np.ndarray:
-    """mu as Bayes' rule gives it if each LF j had precision ``precision[j]``:
+    """The ``prec_init`` start: mu as Bayes' rule gives it if each LF j had precision ``precision[j]``:
     P(vote a | y) = P(y | vote a) P(vote a) / P(y)."""
     m, k = rates.shape
     given_vote = np.empty((m, k, k))  # P(y | LF j votes a): [j, a, y]

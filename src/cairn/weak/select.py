@@ -41,8 +41,8 @@ def label_model_space() -> Space:
     return Space.nested("label_model", {
         "majority": None,
         "dawid_skene": Space([balance, Float("smoothing", 1e-3, 1.0, log=True, default=0.01)]),
-        "matrix_completion": Space([balance, Float("prec_init", 0.6, 0.9, default=0.7),
-                                    Categorical("l2", [0.0, 0.01, 0.1]),
+        "matrix_completion": Space([balance, Categorical("prec_init", [None, 0.6, 0.7, 0.8]),
+                                    Categorical("prior_strength", [3000.0, 0.0, 1000.0, 10000.0]),
                                     Categorical("dependency_alpha", [1e-3, None])]),
     })
 
