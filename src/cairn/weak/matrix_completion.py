@@ -43,7 +43,7 @@ from threadpoolctl import ThreadpoolController
 
 from cairn.errors import UserError
 from cairn.weak.base import LabelModel, check_balance
-from cairn.weak.labels import ABSTAIN, one_hot, vote_counts
+from cairn.weak.labels import ABSTAIN, one_hot
 
 #: Probabilities are kept inside [_EPS, 1 - _EPS] so that their logs stay finite.
 _EPS = 1e-6
@@ -106,7 +106,7 @@ class MatrixCompletion(LabelModel):
         with _blas().limit(limits=1):
             overlap = _co_votes(columns, k) / L.shape[0]
             groups = np.arange(m) * _GROUPS // m  # consecutive thirds of the canonical order
-            mu0, start = _majority_start(columns, k)
+            mu0, start = _majority_start(sample, k)
             if given is not None:
                 start = given
             if self.prec_init is not None:
@@ -204,15 +204,17 @@ def _third_moment(counts: list[np.ndarray] | None) -> np.ndarray | None:
 def _majority_start(columns: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Where the fit starts: ``mu`` and the class balance as majority vote's soft labels
     imply them (one M step of Dawid-Skene from majority vote), counted on at most
-    :data:`_START_ROWS` evenly spaced rows. A row nobody votes on counts towards every
-    class evenly in ``mu`` but not in the balance. A pseudo-row per class, spread over
-    its outcomes, keeps every rate off 0 and 1; a class majority vote never picks keeps
-    a small share, so it still starts at a finite logit."""
-    votes = columns[:, ::-(-columns.shape[1] // _START_ROWS)].T
-    tallies = vote_counts(votes, k)
+    :data:`_START_ROWS` evenly spaced rows of ``columns`` (one LF per row). A row nobody
+    votes on counts towards every class evenly in ``mu`` but not in the balance. A
+    pseudo-row per class, spread over its outcomes, keeps every rate off 0 and 1; a
+    class majority vote never picks keeps a small share, so it still starts at a finite
+    logit."""
+    votes = np.ascontiguousarray(columns[:, ::-(-columns.shape[1] // _START_ROWS)])
+    indicators = [(votes == a).astype(np.float64) for a in range(k)]  # per class: LFs x rows
+    tallies = np.stack([indicator.sum(axis=0) for indicator in indicators], axis=1)
     top = tallies == tallies.max(axis=1, keepdims=True)
     soft = top / top.sum(axis=1, keepdims=True)
-    voted = np.stack([(votes == a).T.astype(np.float64) @ soft for a in range(k)], axis=1)  # [j, a, y]
+    voted = np.stack([indicator @ soft for indicator in indicators], axis=1)  # [j, a, y]
     mu = (voted + 1.0 / (k + 1)) / (soft.sum(axis=0) + 1.0)
     covered = tallies.sum(axis=1) > 0
     shares = soft[covered].mean(axis=0) if covered.any() else np.full(k, 1.0 / k)
