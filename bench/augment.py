@@ -29,8 +29,10 @@ held-out accuracy a learned policy buys on scikit-learn's digits.
     portfolio; TPE learns from their scores and searches on. The search scores a policy
     with :class:`~cairn.evaluate.resampling.TrainOnOneFold` on 600 other non-test images:
     4 folds of 150, each fold training (as the benchmark trains on 150) and the other 450
-    validating, the whole scheme twice reshuffled, so each score averages 8 fits.
-    The learned policy is the search's best by that score; test accuracy never enters.
+    validating, the whole scheme twice reshuffled, so each score averages 8 fits. Its 3
+    best policies are then scored again on fresh splits (another seed, the scheme
+    reshuffled 4 times: 16 fits each; :func:`cairn.augment.confirm_finalists`), and the
+    learned policy is the best of them by those fresh scores; test accuracy never enters.
 
     Development seeds. :data:`DEV_REPLICATIONS` (``--dev``) share no seed with the
     reported replications: try a change of the search there, never on the reported
@@ -82,6 +84,7 @@ from cairn.augment import (
     RandAugment,
     Rotate,
     augment_copies,
+    confirm_finalists,
     features,
     policy_config,
     policy_from_config,
@@ -98,6 +101,8 @@ OPERATIONS = ["flip", "rotate", "elastic", "brightness-contrast", "Cutout", "Ran
 PEERS = ["albumentations", "torchvision"]
 
 TEST_SIZE, TRAIN_SIZE, SEARCH_SIZE, SEARCH_FOLDS, SEARCH_REPEATS = 600, 150, 600, 4, 2
+#: The search's best policies scored again on fresh splits, and how often those are reshuffled.
+FINALISTS, CONFIRM_REPEATS = 3, 4
 COPIES, EPOCHS, TRIALS = 4, 20, 20
 #: The searched operations: small moves, elastic and cutout, which keep a digit's identity.
 DIGIT_OPS = ("identity", "rotate", "shear_x", "shear_y", "translate_x", "translate_y", "elastic", "cutout")
@@ -121,9 +126,10 @@ class Replication:
     search_seed: int
 
 
-#: The first is the setting the benchmark was built with; the second, fresh seeds first
-#: used to check that version's outcome, checks that an outcome is no accident of seeds.
-REPLICATIONS = (Replication(1234, (0, 1, 2, 3, 4), 100), Replication(4321, (5, 6, 7, 8, 9), 200))
+#: Fresh seeds, first used for the version that confirms its finalists. Earlier versions
+#: were judged on (1234, seeds 0-4, search 100) and (4321, seeds 5-9, search 200); see
+#: :data:`PROVENANCE`.
+REPLICATIONS = (Replication(2468, (10, 11, 12, 13, 14), 500), Replication(8642, (15, 16, 17, 18, 19), 600))
 #: Seeds for developing the search, none shared with :data:`REPLICATIONS`.
 DEV_REPLICATIONS = (Replication(5678, (20, 21, 22, 23, 24), 300), Replication(8765, (25, 26, 27, 28, 29), 400))
 
@@ -321,7 +327,8 @@ def digit_space() -> Any:
 
 def learn_policy(data: dict, n_trials: int, seed: int) -> tuple[Any, dict]:
     """The best policy of a TPE Study over :func:`digit_space`, warm-started with
-    :data:`CLASSIC_POLICIES`, and what the search saw and cost."""
+    :data:`CLASSIC_POLICIES`, once its :data:`FINALISTS` best are scored again on fresh
+    splits, and what the search saw and cost."""
     from cairn.track import Store
 
     x, y = draw(data, SEARCH_SIZE, seed)
@@ -333,11 +340,21 @@ def learn_policy(data: dict, n_trials: int, seed: int) -> tuple[Any, dict]:
         start = time.perf_counter()
         result = search_policy(objective, digit_space(), strategy="tpe", n_trials=n_trials, seed=seed,
                                store=store, warm_start=classics)
+        fresh = AugmentObjective(x, y, model=SmallCNN(random_state=seed), copies=COPIES,
+                                 resampling=TrainOnOneFold(SEARCH_FOLDS, CONFIRM_REPEATS, seed + 1), seed=seed + 1)
+        confirmed = confirm_finalists(result, fresh, digit_space(), finalists=FINALISTS, seed=seed + 1, store=store)
         elapsed = time.perf_counter() - start
         recorded = len([r for r in store.runs(result.study_id) if r["parent_run_id"] == result.run_id])
         store.close()
-    best, scores = result.best, [t.result.metrics["accuracy"] for t in result.trials]
+    scores = [t.result.metrics["accuracy"] for t in result.trials]
+
+    def index(config: dict) -> int:
+        return next(i for i, t in enumerate(result.trials) if t.config == config)
+
+    best = result.trials[index(confirmed.best.config)]
     return policy_from_config(best.config), {
+        "finalists": [(index(f.config), scores[index(f.config)], f.result.metrics["accuracy"])
+                      for f in confirmed.trials],
         "classic_cv_accuracy": dict(zip(CLASSIC_POLICIES, scores, strict=False)),
         "searched_cv_accuracy": max(scores[len(classics):], default=float("nan")),
         "trials": len(result.trials), "recorded": recorded, "seconds": elapsed, "config": dict(best.config),
@@ -434,8 +451,17 @@ PROVENANCE = (
     "halve the noise of each score) were fixed by reasoning before any run of this version. A check on "
     "development seeds (split seed 5678, search seed 300, ``--dev``) was started and, on a heavily loaded shared "
     "machine, stopped after 10 of its search trials: it showed search-fold scores only (Simard's elastic 0.931, "
-    "the best; no augmentation 0.911), no test accuracy, and changed nothing. The two replications below were "
-    "then run once, with every setting fixed."
+    "the best; no augmentation 0.911), no test accuracy, and changed nothing. That version (version 2) was then "
+    "run once on split seeds 1234 and 4321: it met the target in the first (+1.80 points against a spread of "
+    "1.22) and missed it in the second (+0.93 against 1.38), where its pick had the best search score (0.9286, "
+    "against Simard's elastic 0.9231) and tested below elastic (0.9307 against 0.9400). The best of 20 noisy "
+    "scores is partly the luckiest, so this version (version 3) scores the search's 3 best again on fresh splits "
+    "and picks by those fresh scores: a change informed by that replication's test result. Its settings (3 "
+    "finalists, 4 reshuffles) were fixed by reasoning: about a third of the search's fits. One development "
+    "replication (split seed 5678, seeds 20-24, search seed 300, ``--dev --replications 1``) then ran once: the "
+    "learned policy gained +1.83 points over none against a spread of 1.89 (missed narrowly; elastic +1.90), and "
+    "nothing was changed after it. The two replications below use fresh seeds, first used for version 3, and "
+    "ran once."
 )
 
 
@@ -454,7 +480,9 @@ def accuracy_tables(replications: list[tuple[Replication, dict, dict]]) -> list[
              f"on {SEARCH_SIZE} other non-test images in {SEARCH_FOLDS} folds of {SEARCH_SIZE // SEARCH_FOLDS}, "
              f"each fold training once and the other {SEARCH_SIZE - SEARCH_SIZE // SEARCH_FOLDS} images validating, "
              f"the scheme reshuffled {SEARCH_REPEATS} times ({SEARCH_FOLDS * SEARCH_REPEATS} fits per score). "
-             f"The learned policy is the search's best by that score; test accuracy never chose anything.", "",
+             f"Its {FINALISTS} best are scored again on fresh splits of the same images (another seed, reshuffled "
+             f"{CONFIRM_REPEATS} times: {SEARCH_FOLDS * CONFIRM_REPEATS} fits each), and the learned policy is the "
+             f"best by those fresh scores; test accuracy never chose anything.", "",
              PROVENANCE, ""]
     verdicts = []
     for replication, scores, search in replications:
@@ -487,10 +515,14 @@ def accuracy_table(replication: Replication, scores: dict[str, list[float]], sea
     classics = "; ".join(f"{name}: {score:.4f}" for name, score in search["classic_cv_accuracy"].items())
     origin = (f"warm-start trial {search['best_trial'] + 1}" if search["best_trial"] < len(CLASSIC_POLICIES)
               else f"trial {search['best_trial'] + 1}, found by TPE")
+    finalists = "; ".join(f"trial {i + 1}: {searched:.4f} on the search's folds, {fresh:.4f} on fresh ones"
+                          for i, searched, fresh in search["finalists"])
     lines += ["", f"The learned policy came from a TPE Study of {search['trials']} trials ({search['recorded']} "
-              f"recorded in the store) in {search['seconds']:.0f} s: {origin}. On the search's folds it scored "
-              f"{search['cv_accuracy']:.4f}; the warm-start policies scored {classics}; the best policy TPE "
-              f"proposed itself {search['searched_cv_accuracy']:.4f}. It is:", "", "```",
+              f"recorded in the store) and the confirmation of its {len(search['finalists'])} best, in "
+              f"{search['seconds']:.0f} s: {origin}. On the search's folds it scored {search['cv_accuracy']:.4f}; "
+              f"the warm-start policies scored {classics}; the best policy TPE proposed itself "
+              f"{search['searched_cv_accuracy']:.4f}. The finalists ({finalists}) were ranked by their fresh "
+              f"scores. It is:", "", "```",
               policy_text(search["config"]), "```", "",
               f"Target (the learned policy beats no augmentation and a random policy by more than the "
               f"seed-to-seed spread, the std of the no-augmentation accuracy over seeds, {spread * 100:.2f} pts): "
@@ -527,13 +559,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="few repeats, 2 seeds, a small search; writes nothing")
     parser.add_argument("--accuracy-only", action="store_true", help="part (b) alone; writes nothing")
     parser.add_argument("--dev", action="store_true", help="part (b) alone on the development seeds; writes nothing")
+    parser.add_argument("--replications", type=int, help="only the first this many replications; writes nothing")
     args = parser.parse_args()
     threadpool_limits(1)
     repeats, peer_repeats, n_seeds, n_trials = (5, 2, 2, 6) if args.quick else (21, 7, None, TRIALS)
     header = machine()
     replications = [(r, *replicate(r, n_trials, r.seeds[:n_seeds]))
-                    for r in (DEV_REPLICATIONS if args.dev else REPLICATIONS)]
-    if args.accuracy_only or args.dev:
+                    for r in (DEV_REPLICATIONS if args.dev else REPLICATIONS)[:args.replications]]
+    if args.accuracy_only or args.dev or args.replications:
         publish("\n".join(accuracy_tables(replications)), None)
         return
     rates, absent = throughput(repeats, peer_repeats)

@@ -76,8 +76,13 @@ def best_trial(trials: Iterable[Trial]) -> Trial | None:
     Losses at different fidelities are not comparable: a config that looked good on a
     ninth of the rows must not beat one measured on all of them.
     """
+    return next(iter(ranked_trials(trials)), None)
+
+
+def ranked_trials(trials: Iterable[Trial]) -> list[Trial]:
+    """The successful trials at the highest budget reached, best first (as :func:`best_trial` ranks)."""
     ok = [t for t in trials if t.result is not None and t.result.ok]
     if not ok:
-        return None
+        return []
     top = max(fidelity_rank(t) for t in ok)
-    return min((t for t in ok if fidelity_rank(t) == top), key=lambda t: (t.loss, t.id))
+    return sorted((t for t in ok if fidelity_rank(t) == top), key=lambda t: (t.loss, t.id))

@@ -9,13 +9,14 @@ from sklearn.neural_network import MLPClassifier
 from cairn.augment import (
     AugmentObjective,
     augmented_cash_space,
+    confirm_finalists,
     policy_config,
     policy_from_config,
     policy_space,
     search_policy,
 )
 from cairn.errors import UserError
-from cairn.evaluate.resampling import TrainOnOneFold
+from cairn.evaluate.resampling import KFold, TrainOnOneFold
 from cairn.optim import make_optimizer
 from cairn.study import Study
 from cairn.track import Store
@@ -97,3 +98,20 @@ def test_training_on_one_fold_fits_on_a_fold_and_scores_on_the_rest():
     one_fold = small_objective(resampling=TrainOnOneFold(3, seed=0))({}, 20)
     two_folds = small_objective()({}, 20)  # plain 3-fold cross-validation
     assert one_fold.metrics["train_rows"] == 2 * 50 and two_folds.metrics["train_rows"] == 2 * 100
+
+
+def test_the_best_finalists_are_scored_again_on_fresh_splits_and_recorded(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'confirm.sqlite'}")
+    space = policy_space(n_subpolicies=1, ops=["rotate", "translate_x", "identity"])
+    result = search_policy(small_objective(), space, strategy="random", n_trials=6, seed=0, store=store)
+    ranked = sorted(result.trials, key=lambda t: t.result.loss)
+    fresh = small_objective(resampling=KFold(3, seed=1), seed=1)
+    confirmed = confirm_finalists(result, fresh, space, finalists=3, seed=1, store=store)
+    assert [t.config for t in confirmed.trials] == [t.config for t in ranked[:3]]
+    assert confirmed.best.config in [t.config for t in ranked[:3]]
+    again = {repr(t.config): t.result.loss for t in confirmed.trials}
+    assert any(again[repr(t.config)] != t.result.loss for t in ranked[:3])  # scored anew, not copied
+    runs = [r for r in store.runs(confirmed.study_id) if r["parent_run_id"] == confirmed.run_id]
+    assert len(runs) == 3 and confirmed.study_id != result.study_id
+    with pytest.raises(UserError, match="finalists"):
+        confirm_finalists(result, fresh, space, finalists=0)

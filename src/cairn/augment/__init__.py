@@ -30,7 +30,7 @@ _EXPORTS = {
                     "cairn.augment.policies"),
     **dict.fromkeys(["policy_config", "policy_from_config", "policy_space"], "cairn.augment.spaces"),
     **dict.fromkeys(["AugmentObjective", "augment_copies", "features"], "cairn.augment.objective"),
-    **dict.fromkeys(["augmented_cash_space", "search_policy"], "cairn.augment.search"),
+    **dict.fromkeys(["augmented_cash_space", "confirm_finalists", "search_policy"], "cairn.augment.search"),
     **dict.fromkeys(["gaussian_noise", "mixup", "smote"], "cairn.augment.tabular"),
 }
 
