@@ -1,9 +1,10 @@
 """The tabular NAS benchmark (the NAS-Bench-101 idea): every cell of a small space, trained.
 
 ``bench/build_nas_table.py`` trained each distinct cell of
-:func:`~cairn.nas.space.table_space` once on digits 8x8, with fixed seeds, and recorded
-validation and test accuracy, parameters and training seconds at several epoch
-budgets. The results ship as gzipped JSON in ``cairn/nas/data/``; a search strategy is
+:func:`~cairn.nas.space.table_space` on digits 8x8 under three fixed seeds and recorded
+the mean validation and test accuracy, parameters and training seconds at several epoch
+budgets (the mean, because one run's accuracy on 400 images is too noisy to rank the
+best cells by). The results ship as gzipped JSON in ``cairn/nas/data/``; a search strategy is
 then compared by look-ups, a trial in microseconds. This module needs no torch.
 
 A Study runs against the table through :class:`TableObjective`; ``budget`` is a number
