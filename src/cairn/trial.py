@@ -76,13 +76,19 @@ def best_trial(trials: Iterable[Trial]) -> Trial | None:
     Losses at different fidelities are not comparable: a config that looked good on a
     ninth of the rows must not beat one measured on all of them.
     """
-    return next(iter(ranked_trials(trials)), None)
+    return min(_at_top_budget(trials), key=_rank, default=None)
 
 
 def ranked_trials(trials: Iterable[Trial]) -> list[Trial]:
     """The successful trials at the highest budget reached, best first (as :func:`best_trial` ranks)."""
+    return sorted(_at_top_budget(trials), key=_rank)
+
+
+def _at_top_budget(trials: Iterable[Trial]) -> list[Trial]:
     ok = [t for t in trials if t.result is not None and t.result.ok]
-    if not ok:
-        return []
-    top = max(fidelity_rank(t) for t in ok)
-    return sorted((t for t in ok if fidelity_rank(t) == top), key=lambda t: (t.loss, t.id))
+    top = max((fidelity_rank(t) for t in ok), default=None)
+    return [t for t in ok if fidelity_rank(t) == top]
+
+
+def _rank(trial: Trial) -> tuple[float, int]:
+    return trial.loss, trial.id

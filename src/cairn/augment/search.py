@@ -82,4 +82,3 @@ def confirm_finalists(result: StudyResult, objective: AugmentObjective, space: S
     study = Study(optimizer, objective, store=store, experiment=experiment, n_trials=len(distinct),
                   name=f"augment-confirm-seed{seed}")
     return study.optimize()
-
