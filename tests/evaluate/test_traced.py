@@ -124,7 +124,7 @@ def test_stages_keep_passthrough_steps_without_literals(wine):
     objective = CashObjective(wine, resampling=KFold(3))
     steps = stages(objective.pipeline(_config("knn", features="none")))
     assert [(s.name, s.passthrough) for s in steps] == [("columns", False), ("features", True), ("model", False)]
-    assert steps[1].literal is None and steps[2].literal.startswith('{"class":"sklearn.neighbors.')
+    assert steps[1].literal is None and '"class":"sklearn.neighbors.' in steps[2].literal
 
 
 def test_a_pickled_objective_uses_the_process_cache_of_where_it_lands(wine):

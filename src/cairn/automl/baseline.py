@@ -102,8 +102,9 @@ def run_baseline(data: str | Path | None = None, target: str | None = None, task
                           elapsed=time.perf_counter() - started, scores=scores)
 
 
-def baseline_pipeline(baseline: Baseline, dataset: Dataset, seed: int = 0) -> Pipeline:
-    """The unfitted pipeline of ``baseline`` for ``dataset``'s columns, preprocessed as in CASH."""
+def baseline_pipeline(baseline: Baseline, dataset: Dataset, seed: int = 0, metric: str | None = None) -> Pipeline:
+    """The unfitted pipeline of ``baseline`` for ``dataset``'s columns, preprocessed and
+    deciding its labels for ``metric`` as in CASH."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.pipeline import Pipeline
 
@@ -112,7 +113,7 @@ def baseline_pipeline(baseline: Baseline, dataset: Dataset, seed: int = 0) -> Pi
 
     if baseline.config is not None:
         return build_pipeline(baseline.config, dataset.task, seed, dataset.categorical_columns,
-                              dataset.numeric_columns)
+                              dataset.numeric_columns, metric=metric)
     constant = DummyClassifier(strategy="prior") if dataset.task == "classification" else DummyRegressor()
     columns = build_columns(preprocessing_params({}), dataset.categorical_columns, dataset.numeric_columns)
     return Pipeline([("columns", columns), ("model", constant)])
@@ -127,7 +128,7 @@ def _cross_validate(baseline: Baseline, dataset: Dataset, scorer: Metric, splits
 
     try:
         with quiet(1):  # one thread per fit, as the search's trials run
-            result = cross_validate(baseline_pipeline(baseline, dataset, seed), dataset.X, dataset.y,
+            result = cross_validate(baseline_pipeline(baseline, dataset, seed, scorer.name), dataset.X, dataset.y,
                                     cv=splits, scoring=scorer.score, error_score="raise")
     except Exception as exc:  # noqa: BLE001 - a model that cannot fit this data is a row, not a crash
         message = str(exc).strip().splitlines()

@@ -20,6 +20,7 @@ from sklearn.utils.metaestimators import available_if
 from cairn.errors import UserError
 from cairn.evaluate.metrics import Metric
 from cairn.evaluate.objective import CashObjective, class_probabilities
+from cairn.learners.decision import balanced_labels, decision_prior
 from cairn.trial import Trial
 
 #: How many of the best trials ``build_ensemble`` selects from, as auto-sklearn's
@@ -39,11 +40,12 @@ def ensemble_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric:
     ensemble scores at least as well as the best single member on these rows.
     Classification predictions are class probabilities in the columns of ``np.unique(y)``.
     """
+    prior = decision_prior(metric.name, y)
     stack, y, classes = _finite_rows(predictions, y, metric)
     if isinstance(size, bool) or int(size) != size or size < 1:
         raise UserError(f"the ensemble size must be a whole number of at least 1, got {size!r}")
     rng = np.random.default_rng(seed)
-    loss = _Loss(metric, y, classes)
+    loss = _Loss(metric, y, classes, prior)
     total = np.zeros_like(stack[0])
     picks: list[int] = []
     best_loss, best_length = math.inf, 0
@@ -69,8 +71,9 @@ def ensemble_score(weights: Sequence[float] | np.ndarray, predictions: Sequence[
                    metric: Metric) -> float:
     """``metric`` (the score, not the loss) of the blended ``predictions`` on the rows
     where every member's predictions are finite."""
+    prior = decision_prior(metric.name, y)
     stack, y, classes = _finite_rows(predictions, y, metric)
-    return metric.score(_Answers(blend(weights, stack), classes), None, y)
+    return metric.score(_Answers(blend(weights, stack), classes, prior), None, y)
 
 
 class EnsembleModel:
@@ -78,17 +81,21 @@ class EnsembleModel:
 
     Classification (``classes`` given: the sorted labels) averages the members' class
     probabilities aligned to ``classes_``, a member without ``predict_proba`` voting with
-    one-hot rows as it did out of fold, and predicts the most probable class.
+    one-hot rows as it did out of fold, and predicts the most probable class, or with
+    ``prior`` (class shares of the training rows) the class that balanced accuracy
+    favours (:func:`~cairn.learners.decision.balanced_labels`).
     Regression (``classes=None``) averages the members' predictions.
     """
 
-    def __init__(self, members: Sequence[Any], weights: Sequence[float], classes: np.ndarray | None = None):
+    def __init__(self, members: Sequence[Any], weights: Sequence[float], classes: np.ndarray | None = None,
+                 prior: Sequence[float] | None = None):
         weights = np.asarray(weights, dtype=float)
         if not members or len(members) != len(weights) or not (weights >= 0).all() or not weights.sum() > 0:
             raise UserError("an ensemble needs one non-negative weight per member, not all zero")
         self.members = list(members)
         self.weights = weights / weights.sum()
         self.classes_ = None if classes is None else np.asarray(classes)
+        self.prior = None if prior is None else np.asarray(prior, dtype=float)
         # The members saw the same columns: the ensemble answers for them, as a fitted
         # scikit-learn estimator does, so callers can check new data before predicting.
         for name in ("feature_names_in_", "n_features_in_"):
@@ -102,7 +109,7 @@ class EnsembleModel:
     def predict(self, X: Any) -> np.ndarray:
         if self.classes_ is None:
             return blend(self.weights, [m.predict(X) for m in self.members])
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return _labels(self.predict_proba(X), self.classes_, self.prior)
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{w:.2f} {type(_final(m)).__name__}" for w, m in zip(self.weights, self.members, strict=True))
@@ -150,21 +157,22 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
         # Refitting members only to throw them away would cost seconds for nothing.
         return None, {**info, "reason": "the ensemble scores no better than the best trial out of fold"}
     members = [objective.refit(candidates[i].config) for i in chosen]
-    return EnsembleModel(members, weights[chosen], objective.classes_), info
+    return EnsembleModel(members, weights[chosen], objective.classes_, decision_prior(objective.metric.name, y)), info
 
 
 class _Answers:
     """Stands for a model whose answers are known, so a :class:`Metric` scores blended
-    predictions with its own code (labels from the argmax, as :class:`EnsembleModel`)."""
+    predictions with its own code (labels decided as :class:`EnsembleModel` decides)."""
 
-    def __init__(self, predictions: np.ndarray, classes: np.ndarray | None):
+    def __init__(self, predictions: np.ndarray, classes: np.ndarray | None, prior: np.ndarray | None = None):
         self.classes_ = classes
         self._predictions = predictions
+        self._prior = prior
 
     def predict(self, X: Any) -> np.ndarray:
         if self.classes_ is None:
             return self._predictions
-        return self.classes_[self._predictions.argmax(axis=1)]
+        return _labels(self._predictions, self.classes_, self._prior)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return self._predictions
@@ -172,25 +180,30 @@ class _Answers:
 
 class _Loss:
     """The metric's loss of blended predictions on ``y``, a non-finite one counting as the
-    worst. A label metric sees only the argmax, and most candidate additions to a grown
-    ensemble change no label, so its losses are remembered by a digest of the labels."""
+    worst. A label metric sees only the decided labels, and most candidate additions to a
+    grown ensemble change no label, so its losses are remembered by a digest of the labels."""
 
-    def __init__(self, metric: Metric, y: np.ndarray, classes: np.ndarray | None):
-        self.metric, self.y, self.classes = metric, y, classes
+    def __init__(self, metric: Metric, y: np.ndarray, classes: np.ndarray | None, prior: np.ndarray | None):
+        self.metric, self.y, self.classes, self.prior = metric, y, classes, prior
         self.reads_labels = metric.needs == "predict" and classes is not None
         self.seen: dict[bytes, float] = {}
 
     def __call__(self, predictions: np.ndarray) -> float:
         if not self.reads_labels:
             return self._compute(predictions)
-        key = hashlib.blake2b(predictions.argmax(axis=1).tobytes(), digest_size=16).digest()
+        decided = predictions.argmax(axis=1) if self.prior is None else (predictions / self.prior).argmax(axis=1)
+        key = hashlib.blake2b(decided.tobytes(), digest_size=16).digest()
         if key not in self.seen:
             self.seen[key] = self._compute(predictions)
         return self.seen[key]
 
     def _compute(self, predictions: np.ndarray) -> float:
-        loss = self.metric.loss(self.metric.score(_Answers(predictions, self.classes), None, self.y))
+        loss = self.metric.loss(self.metric.score(_Answers(predictions, self.classes, self.prior), None, self.y))
         return loss if math.isfinite(loss) else math.inf
+
+
+def _labels(proba: np.ndarray, classes: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
+    return classes[proba.argmax(axis=1)] if prior is None else balanced_labels(proba, classes, prior)
 
 
 def _finite_rows(predictions: Sequence[np.ndarray], y: np.ndarray,

@@ -42,7 +42,9 @@ class _AutoML(BaseEstimator):
 
     ``time_budget`` (seconds, covering search, refit and ensemble) and ``max_trials``
     stop the search, whichever comes first; with neither, 40 trials run. ``resampling``
-    is a number of folds or a holdout fraction. ``learners`` (default: all) less
+    is a number of folds, a holdout fraction, or ``"auto"``: 5-fold CV, or one 20 %
+    holdout when the time budget is short for CV on a table of 10,000 rows or more
+    (:func:`~cairn.automl.engine.auto_resampling`). ``learners`` (default: all) less
     ``exclude`` are searched. ``ensemble_size`` rounds of ensemble selection over the
     trials' out-of-fold predictions (0: none). ``n_jobs`` trials run at once in worker
     processes (-1: one per CPU). ``store``: see the module notes.
@@ -51,7 +53,7 @@ class _AutoML(BaseEstimator):
     _task: str
 
     def __init__(self, *, time_budget: float | None = None, max_trials: int | None = None,
-                 metric: str | None = None, resampling: int | float = 5, strategy: str = DEFAULT_STRATEGY,
+                 metric: str | None = None, resampling: int | float | str = "auto", strategy: str = DEFAULT_STRATEGY,
                  learners: Sequence[str] | str | None = None, exclude: Sequence[str] | str | None = None,
                  ensemble_size: int = DEFAULT_ENSEMBLE_SIZE, n_jobs: int | None = 1, seed: int = 0,
                  store: str | os.PathLike[str] | Store | None = None, experiment: str | None = None,
@@ -101,13 +103,16 @@ class _AutoML(BaseEstimator):
         from cairn.automl.ensemble import EnsembleModel
         from cairn.data import make_dataset
         from cairn.evaluate.objective import quiet
+        from cairn.learners.decision import class_shares
 
         data = make_dataset(self._frame(X), y, task=self._task)
         with quiet(1):  # as the search fits: one thread, convergence warnings off
             self.best_estimator_ = clone(self.best_estimator_).fit(data.X, data.y)
             if self.ensemble_ is not None:
                 members = [clone(m).fit(data.X, data.y) for m in self.ensemble_.members]
-                self.ensemble_ = EnsembleModel(members, self.ensemble_.weights, self._classes(data))
+                classes = self._classes(data)
+                prior = None if self.ensemble_.prior is None else class_shares(data.y, classes)
+                self.ensemble_ = EnsembleModel(members, self.ensemble_.weights, classes, prior)
         if self._task == "classification":
             self.classes_ = self._model().classes_
         return self

@@ -163,7 +163,7 @@ class CashObjective:
     def pipeline(self, config: Mapping[str, Any], iterations: int | None = None) -> Pipeline:
         """The unfitted pipeline of ``config`` for this dataset's columns."""
         return build_pipeline(config, self.task, self.seed, self.dataset.categorical_columns,
-                              self.dataset.numeric_columns, iterations)
+                              self.dataset.numeric_columns, iterations, self.metric.name)
 
     def refit(self, config: Mapping[str, Any], X: Any = None, y: Any = None) -> Pipeline:
         """Fit ``config`` on all rows for final use: of this objective's dataset, of

@@ -4,7 +4,8 @@ The pipeline is ``columns`` (ColumnTransformer) -> ``features`` -> ``model``; a 
 config (:mod:`cairn.learners.structure`) has ``columns`` (imputation and one-hot
 encoding, unscaled) -> ``step0`` -> ``step1`` -> ... -> ``model`` instead. Regressors
 are wrapped to learn a standardised target, so that the regularisation ranges in the
-catalog mean the same whatever the scale of the target.
+catalog mean the same whatever the scale of the target; for balanced accuracy,
+classifiers decide their labels by it (:mod:`cairn.learners.decision`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 
 from cairn.errors import ConfigError
 from cairn.learners.catalog import get_learner, learner_names
+from cairn.learners.decision import decided_for
 from cairn.learners.preprocess import (
     PREPROCESSING,
     build_columns,
@@ -30,12 +32,13 @@ from cairn.learners.structure import COLUMN_PARAMS, build_steps, is_structure_na
 def build_pipeline(config: Mapping[str, Any], task: str, seed: int = 0,
                    categorical_columns: Sequence[str] = (),
                    numeric_columns: Sequence[str] | None = None,
-                   iterations: int | None = None) -> Pipeline:
+                   iterations: int | None = None, metric: str | None = None) -> Pipeline:
     """The pipeline for ``config``; missing parameters take the catalog defaults.
 
     ``iterations`` sets the learner's iteration fidelity (trees, boosting rounds,
     epochs) and is ignored by learners without one. Parameters of other learners than
-    ``config["learner"]`` are ignored, as they are inactive.
+    ``config["learner"]`` are ignored, as they are inactive. ``metric`` names the
+    metric a classifier's labels are decided for (see :mod:`cairn.learners.decision`).
     """
     if "learner" not in config:
         raise ConfigError("a CASH config needs a 'learner' value")
@@ -46,6 +49,8 @@ def build_pipeline(config: Mapping[str, Any], task: str, seed: int = 0,
     model = learner.build(own, seed, iterations)
     if task == "regression":
         model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
+    else:
+        model = decided_for(metric, model)
     prep = preprocessing_params(config)
     if is_structured(config):
         middle = build_steps(config, task, seed)
