@@ -10,7 +10,16 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from cairn.automl import AutoClassifier
-from cairn.automl.engine import _KeepBestPredictions, make_resampling, search_space
+from cairn.automl.engine import (
+    AUTO_FOLDS,
+    AUTO_HOLDOUT,
+    AutoMLSearch,
+    SearchSettings,
+    _KeepBestPredictions,
+    auto_resampling,
+    make_resampling,
+    search_space,
+)
 from cairn.automl.ensemble import N_BEST
 from cairn.automl.portfolio import CHEAP_LEARNERS, load_portfolio
 from cairn.errors import UserError
@@ -26,6 +35,25 @@ def test_resampling_is_folds_for_a_whole_number_and_holdout_for_a_fraction() -> 
     for bad in (1, 0.0, 1.0, True, "5"):
         with pytest.raises(UserError):
             make_resampling(bad, seed=0)
+
+
+def test_auto_resampling_holds_out_only_large_tables_under_a_short_budget() -> None:
+    assert auto_resampling(24_000, 14, time_budget=30) == AUTO_HOLDOUT  # adult: CV would eat the budget
+    assert auto_resampling(24_000, 14, time_budget=3600) == AUTO_FOLDS  # an hour affords CV
+    assert auto_resampling(24_000, 14, time_budget=None) == AUTO_FOLDS  # a trial count: CV
+    assert auto_resampling(200_000, 5, time_budget=10_000) == AUTO_HOLDOUT  # too many rows for CV
+    assert auto_resampling(1_347, 64, time_budget=30) == AUTO_FOLDS  # digits: too few rows to hold out
+
+
+def test_auto_resampling_reaches_the_objective() -> None:
+    from cairn.data import make_dataset
+
+    X, y = load_breast_cancer(return_X_y=True)
+    big = make_dataset(np.tile(X, (25, 1)), np.tile(y, 25))  # 14,225 rows
+    search = AutoMLSearch(big, SearchSettings(resampling="auto", time_budget=5, learners=["logreg"]))
+    assert search.resampling == Holdout(fraction=AUTO_HOLDOUT, seed=0)
+    small = AutoMLSearch(make_dataset(X, y), SearchSettings(resampling="auto", time_budget=5, learners=["logreg"]))
+    assert small.resampling == KFold(k=AUTO_FOLDS, seed=0)
 
 
 def test_the_space_is_the_learners_less_the_excluded() -> None:
