@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from cairn.weak import MatrixCompletion, make_label_matrix
+from cairn.weak import MatrixCompletion, make_label_matrix, matrix_completion
 from cairn.weak.matrix_completion import (
     _break_symmetry,
     _co_votes,
@@ -86,3 +86,22 @@ def test_the_pull_towards_the_start_steadies_few_rows_and_fades_on_many():
     pulled, free = MatrixCompletion().fit(few.L), MatrixCompletion(prior_strength=0).fit(few.L)
     distance = [np.abs(model.mu_ - start).sum() for model in (pulled, free)]
     assert distance[0] < 0.5 * distance[1]
+
+
+def test_co_votes_are_exact_counts_on_any_number_of_threads(monkeypatch):
+    votes = make_label_matrix(3_000, 7, cardinality=3, class_balance=[0.2, 0.3, 0.5], correlated_pairs=1, seed=4)
+    columns = np.ascontiguousarray(votes.L.T)
+    indicators = np.concatenate([(votes.L == c)[:, :, None] for c in range(3)], axis=2).reshape(3_000, -1)
+    expected = indicators.T.astype(np.int64) @ indicators.astype(np.int64)  # (LF, class) pairs in mu's order
+    monkeypatch.setattr(matrix_completion, "_THREADED_ROWS", 1)  # threads from the first row on
+    for threads in (1, 2, 3):
+        assert np.array_equal(_co_votes(columns, 3, threads), expected)
+
+
+def test_co_votes_use_no_more_threads_than_blas_may() -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        assert matrix_completion._threads() == 1
+    with threadpool_limits(3):
+        assert matrix_completion._threads() == min(3, matrix_completion._MAX_THREADS)

@@ -34,6 +34,7 @@ third moment alone pins it) and letting it wander costs most of the iterations.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
@@ -53,11 +54,13 @@ _GROUPS = 3
 #: leaving the pairs found out), then the last.
 _ROUNDS = 3
 #: L-BFGS-B's relative loss tolerance: of the last fit, and of the fits before it that screen for dependent pairs.
-_FTOL, _SCREEN_FTOL = 1e-8, 1e-6
+_FTOL, _SCREEN_FTOL = 1e-7, 1e-5
 #: Rows the third-order moment is taken on, at most.
 _TENSOR_ROWS = 20_000
 #: Rows majority vote's soft labels are counted on for the starting point, at most.
 _START_ROWS = 5_000
+#: Rows from which co-votes are counted on several threads, and the most threads used.
+_THREADED_ROWS, _MAX_THREADS = 20_000, 4
 
 
 @cache
@@ -101,10 +104,11 @@ class MatrixCompletion(LabelModel):
         given = None if self.class_balance is None else check_balance(self.class_balance, k)
         columns = np.ascontiguousarray(L.T)  # one LF per row (no copy: L comes column-major)
         sample = _tensor_rows(columns)
+        threads = _threads()  # read before the limit below
         # One BLAS thread: the matrices after O are tiny, and sums then run in one fixed
         # order, so a fit is bit-identical whatever the machine's core count.
         with _blas().limit(limits=1):
-            overlap = _co_votes(columns, k) / L.shape[0]
+            overlap = _co_votes(columns, k, threads) / L.shape[0]
             groups = np.arange(m) * _GROUPS // m  # consecutive thirds of the canonical order
             mu0, start = _majority_start(sample, k)
             if given is not None:
@@ -231,27 +235,49 @@ def _merge_groups(groups: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarra
     return groups
 
 
-def _co_votes(columns: np.ndarray, k: int) -> np.ndarray:
+def _co_votes(columns: np.ndarray, k: int, threads: int = 1) -> np.ndarray:
     """``mk x mk`` counts of rows where LF i voted a and LF j voted b, by popcount.
 
     Each (LF, class) indicator is packed into bits, so a pair of them costs n / 64 ANDs
     and popcounts instead of n multiply-adds of a float Gram matrix: several times
     faster, and exact for any n. One pass per LF ANDs its k indicators with every later
-    one at once, so the Python loop runs m times, not mk."""
+    one at once, so the Python loop runs m times, not mk. On many rows the LFs are dealt
+    out to up to ``threads`` threads (numpy's bit operations run without the GIL); the
+    counts are whole numbers, so they are the same however many threads there are."""
     m, n = columns.shape
     bits = np.packbits(columns[:, None, :] == np.arange(k, dtype=columns.dtype)[:, None], axis=2)
     bits = np.pad(bits, ((0, 0), (0, 0), (0, -bits.shape[2] % 8))).reshape(m * k, -1).view(np.uint64)
     size = m * k
     counts = np.empty((size, size))
-    both = np.empty((k, *bits.shape), dtype=np.uint64)  # reused: no allocation per LF
-    ones = np.empty(both.shape, dtype=np.uint8)  # popcounts in bytes: an eighth of the memory traffic
-    for r in range(0, size, k):
-        block = both[:, :size - r]
-        np.bitwise_and(bits[r:r + k, None, :], bits[None, r:, :], out=block)
-        pairs = np.bitwise_count(block, out=ones[:, :size - r]).sum(axis=2, dtype=np.uint32)
-        counts[r:r + k, r:] = pairs
-        counts[r:, r:r + k] = pairs.T
+    threads = min(threads, m) if n >= _THREADED_ROWS else 1
+
+    def count(first: int) -> None:  # LFs first, first + threads, ...: a share of every length
+        both = np.empty((k, *bits.shape), dtype=np.uint64)  # reused: no allocation per LF
+        ones = np.empty(both.shape, dtype=np.uint8)  # popcounts in bytes: an eighth of the memory traffic
+        for r in range(first * k, size, threads * k):
+            block = both[:, :size - r]
+            np.bitwise_and(bits[r:r + k, None, :], bits[None, r:, :], out=block)
+            pairs = np.bitwise_count(block, out=ones[:, :size - r]).sum(axis=2, dtype=np.uint32)
+            counts[r:r + k, r:] = pairs  # each LF writes its own rows and columns: no overlap
+            counts[r:, r:r + k] = pairs.T
+
+    if threads == 1:
+        count(0)
+    else:
+        list(_pool().map(count, range(threads)))
     return counts
+
+
+def _threads() -> int:
+    """Threads for counting co-votes: as many as numpy's BLAS may use now, so that a
+    ``threadpoolctl`` limit holds for them too, at most :data:`_MAX_THREADS`."""
+    allowed = [c.num_threads for c in _blas().select(user_api="blas").lib_controllers]
+    return max(1, min([*allowed, _MAX_THREADS]))
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(_MAX_THREADS, thread_name_prefix="cairn-co-votes")
 
 
 class _Problem:
