@@ -18,7 +18,6 @@ from cairn.automl.engine import (
     _KeepBestPredictions,
     auto_resampling,
     make_resampling,
-    refit_choice,
     search_space,
 )
 from cairn.automl.ensemble import N_BEST
@@ -91,17 +90,3 @@ def test_under_a_time_budget_a_cheap_portfolio_config_runs_first() -> None:
     assert hurried.set_index("trial").loc[0, "learner"] in CHEAP_LEARNERS
     unhurried = AutoClassifier(max_trials=1, seed=0, ensemble_size=0).fit(X, y).leaderboard()
     assert unhurried.loc[0, "learner"] == load_portfolio("classification")[0]["learner"]
-
-
-def test_a_best_trial_whose_refit_cannot_end_in_time_gives_way_to_one_that_can() -> None:
-    def done(i: int, loss: float, fit_time: float) -> Trial:
-        trial = Trial(i, Config({"learner": "knn"}))
-        trial.result = Result(loss=loss, metrics={"fit_time": fit_time})
-        return trial
-
-    ranked = [done(0, 0.1, 10.0), done(1, 0.2, 4.0), done(2, 0.3, 1.0)]  # refits take twice the fit time
-    assert refit_choice(ranked, left=None) is ranked[0]  # no budget: always the best
-    assert refit_choice(ranked, left=20.0) is ranked[0]
-    assert refit_choice(ranked, left=19.0) is ranked[1]
-    assert refit_choice(ranked, left=5.0) is ranked[2]
-    assert refit_choice(ranked, left=1.0) is ranked[2]  # none fits: the quickest

@@ -26,7 +26,7 @@ from cairn.lineage.item import Item, canonical
 from cairn.lineage.recompute import operation
 from cairn.space import Space
 from cairn.study import Progress, Study, StudyResult
-from cairn.trial import Trial, fidelity_rank, ranked_trials
+from cairn.trial import Trial, fidelity_rank
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -285,18 +285,13 @@ class AutoMLSearch:
                       time_budget=search_budget, trial_time_limit=s.trial_time_limit, settings=recorded,
                       callbacks=[keep_best, *callbacks], reserve=self._reserve, executor=executor, resume=resume)
         result = study.optimize()
-        if result.best is None:
+        best = result.best
+        if best is None:
             errors = sorted({t.result.error for t in result.trials if t.result and t.result.error})
             raise UserError(f"every trial failed, so there is no model; first error: {errors[0] if errors else 'none'}")
-        left = None if deadline is None else deadline - time.perf_counter() - FINISH_RESERVE
-        best = refit_choice(ranked_trials(result.trials), left)
         best_model, lineage = self.objective.refit_traced(best.config)
         out = AutoMLResult(result, self.objective, best, best_model, lineage)
-        if best is result.best:
-            self._add_ensemble(out, deadline)
-        else:
-            out.ensemble_info = {"kept": False, "reason": f"the time left let only trial {best.id} be refitted, "
-                                                          f"not the best ({result.best.id})"}
+        self._add_ensemble(out, deadline)
         if store is not None and result.run_id is not None:
             _record_ensemble(store, result.run_id, out)
         return out
@@ -434,21 +429,6 @@ def _record_ensemble(store: Store, run_id: str, out: AutoMLResult) -> None:
 def _successful(trials: Sequence[Trial]) -> list[Trial]:
     """The successful trials, lowest loss first."""
     return sorted((t for t in trials if t.result is not None and t.result.ok), key=lambda t: (t.loss, t.id))
-
-
-def refit_choice(ranked: Sequence[Trial], left: float | None) -> Trial:
-    """The trial to refit, from successful trials ranked best first: the best, unless
-    its refit (see :func:`_refit_time`) cannot end in the ``left`` seconds of the budget;
-    then the best one whose refit can, or the quickest to refit if none can.
-
-    A trial that finishes late in the search can become the best while its refit, never
-    counted in the reserve kept at its start, would overrun the budget by its own
-    length: the user's budget is kept, at the cost of a slightly worse model.
-    """
-    if left is None or _refit_time(ranked[:1]) <= left:
-        return ranked[0]
-    fitting = [t for t in ranked if _refit_time([t]) <= left]
-    return fitting[0] if fitting else min(ranked, key=lambda t: _refit_time([t]))
 
 
 def _refit_time(trials: Sequence[Trial]) -> float:
