@@ -13,7 +13,7 @@ from cairn.weak.matrix_completion import (
     _group_counts,
     _majority_start,
     _Problem,
-    _third_moment,
+    _regroup,
 )
 
 
@@ -33,7 +33,7 @@ def test_the_gram_loss_is_the_masked_residual_and_its_gradient_is_exact(problem_
     problem = _Problem(overlap, m, k, mu0, 0.05, None if estimate_balance else np.array([0.2, 0.3, 0.5]))
     groups = np.arange(m) * 3 // m
     if estimate_balance:
-        problem.set_tensor(_third_moment(_group_counts(columns, k, groups)), groups)
+        problem.set_groups(_group_counts(columns, k, groups), groups)
     problem.leave_out([(0, 1), (2, 7)])
     x = np.concatenate([rng.uniform(0.0, 0.5, mu0.size), rng.normal(size=k if estimate_balance else 0)])
     mu, p = problem.unpack(x)
@@ -45,6 +45,15 @@ def test_the_gram_loss_is_the_masked_residual_and_its_gradient_is_exact(problem_
     assert problem.loss_and_grad(x)[0] == pytest.approx(direct, rel=1e-10)
     error = check_grad(lambda z: problem.loss_and_grad(z)[0], lambda z: problem.loss_and_grad(z)[1], x)
     assert error < 1e-5 * np.linalg.norm(problem.loss_and_grad(x)[1])
+
+
+def test_moving_lfs_between_groups_counts_what_a_recount_counts(problem_inputs):
+    _, columns, _ = problem_inputs
+    groups = np.arange(9) * 3 // 9
+    merged = np.array([0, 0, 0, 1, 0, 1, 2, 2, 1])  # LF 4 joins group 0, LF 8 group 1
+    moved = _regroup(_group_counts(columns, 3, groups), columns, groups, merged)
+    np.testing.assert_array_equal(moved, _group_counts(columns, 3, merged))
+    assert (moved.sum(axis=1) == np.bincount(merged)[:, None]).all()  # every LF has one outcome per row
 
 
 def test_the_starting_point_is_near_the_truth(problem_inputs):

@@ -39,7 +39,7 @@ from functools import cache
 
 import numpy as np
 from scipy.optimize import Bounds, linear_sum_assignment, minimize
-from scipy.stats import chi2
+from scipy.special import chdtri
 from threadpoolctl import ThreadpoolController
 
 from cairn.errors import UserError
@@ -117,39 +117,44 @@ class MatrixCompletion(LabelModel):
                 mu0 = _initial_mu(np.diag(overlap).reshape(m, k), start, np.full(m, self.prec_init))
             problem = _Problem(overlap, m, k, mu0, self.prior_strength / L.shape[0], given)
             if given is None:
-                problem.set_tensor(_third_moment(_group_counts(sample, k, groups)), groups)
-            x, dependent = self._solve(problem, problem.pack(mu0, start), sample, groups, L.shape[0])
+                problem.set_groups(_group_counts(sample, k, groups), groups)
+            x, dependent = self._solve(problem, problem.pack(mu0, start), sample, L.shape[0])
         mu, self.balance_ = _break_symmetry(*problem.unpack(x), m, k, fixed=given is not None)
         self.mu_ = self._user_order(mu)  # mu_[j * k + a, y] = P(LF j votes a | y)
         self.dependencies_ = sorted(tuple(sorted((int(self.order_[i]), int(self.order_[j])))) for i, j in dependent)
 
-    def _solve(self, problem: _Problem, x: np.ndarray, sample: np.ndarray, groups: np.ndarray,
+    def _solve(self, problem: _Problem, x: np.ndarray, sample: np.ndarray,
                n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """Fit; then, while pairs are found dependent, leave them out and fit again. A
-        dependent pair also joins one group of the third-order moment, which only needs
-        the groups to be independent of each other.
+        """Fit; while pairs are found dependent, leave them out and fit again, up to
+        :data:`_ROUNDS` fits. A dependent pair also joins one group of the third-order
+        moment, which only needs the groups to be independent of each other.
 
-        The fits that only screen for dependent pairs hold the class balance at its start
-        (majority vote's) and stop early: the loss is flat along the balance, so freeing
-        it costs most of a fit's iterations while the residuals the screen reads barely
-        move. The last fit frees it and runs to the full tolerance."""
+        The first fit only screens for dependent pairs: it holds the class balance at
+        its start (majority vote's) and stops early, since the loss is flat along the
+        balance and freeing it costs most of a fit's iterations while the residuals the
+        screen reads barely move. Every later fit frees the balance and runs to the full
+        tolerance, and is screened in turn; so when the screen finds pairs once, as it
+        does on most label matrices, the fit after it is already the last."""
         size, k = problem.mu0.size, problem.k if problem.estimate_balance else 0
         held = Bounds(np.r_[np.zeros(size), x[size:]], np.r_[np.ones(size), x[size:]])
         free = Bounds(np.r_[np.zeros(size), np.full(k, -np.inf)], np.r_[np.ones(size), np.full(k, np.inf)])
         dependent: list[tuple[int, int]] = []
         self.n_iter_ = 0
-        for _ in range(_ROUNDS - 1 if self.dependency_alpha is not None else 0):
-            x = self._minimize(problem, x, held, _SCREEN_FTOL)
+        if self.dependency_alpha is None:
+            return self._minimize(problem, x, free, _FTOL), dependent
+        x = self._minimize(problem, x, held, _SCREEN_FTOL)
+        for _ in range(_ROUNDS - 1):
             pairs = problem.unexplained(x, n, self.dependency_alpha)
             if not pairs:
                 break
             problem.leave_out(pairs)
             dependent += pairs
-            merged = _merge_groups(groups, pairs)
-            if problem.estimate_balance and not np.array_equal(merged, groups):
-                groups = merged
-                problem.set_tensor(_third_moment(_group_counts(sample, problem.k, groups)), groups)
-        return self._minimize(problem, x, free, _FTOL), dependent
+            if problem.estimate_balance:
+                problem.regroup(sample, _merge_groups(problem.groups, pairs))
+            x = self._minimize(problem, x, free, _FTOL)
+        else:
+            return x, dependent
+        return (x if dependent else self._minimize(problem, x, free, _FTOL)), dependent
 
     def _minimize(self, problem: _Problem, x: np.ndarray, bounds: Bounds, ftol: float) -> np.ndarray:
         found = minimize(problem.loss_and_grad, x, jac=True, method="L-BFGS-B", bounds=bounds,
@@ -183,22 +188,35 @@ def _tensor_rows(columns: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(columns[:, ::-(-columns.shape[1] // _TENSOR_ROWS)])
 
 
-def _group_counts(sample: np.ndarray, k: int, groups: np.ndarray) -> list[np.ndarray] | None:
-    """Per LF group, its outcome counts on each row (``(k+1) x rows``; outcome 0 =
-    abstain, ``c + 1`` = class c); ``None`` when a group is empty."""
-    counts = []
+def _group_counts(sample: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """Per LF group, its outcome counts on each row: ``groups x (k+1) x rows``
+    (outcome 0 = abstain, ``c + 1`` = class c)."""
+    counts = np.empty((_GROUPS, k + 1, sample.shape[1]))
     for g in range(_GROUPS):
         block = sample[groups == g]
-        if not len(block):
-            return None
-        voted = np.stack([(block == c).view(np.int8).sum(axis=0, dtype=np.int32) for c in range(k)])
-        counts.append(np.concatenate([len(block) - voted.sum(axis=0, keepdims=True), voted]).astype(np.float64))
+        for c in range(k):
+            counts[g, c + 1] = (block == c).view(np.int8).sum(axis=0, dtype=np.int32)
+        counts[g, 0] = len(block) - counts[g, 1:].sum(axis=0)
     return counts
 
 
-def _third_moment(counts: list[np.ndarray] | None) -> np.ndarray | None:
-    """E[s_0 x s_1 x s_2] of the groups' outcome counts per row, ``(k+1)^3``."""
-    if counts is None:
+def _regroup(counts: np.ndarray, sample: np.ndarray, groups: np.ndarray, merged: np.ndarray) -> np.ndarray:
+    """The group counts after the LFs whose group changed have moved: their outcomes
+    leave one group's counts and join another's, instead of counting every group again
+    (whole numbers, so the result is exactly a recount's)."""
+    counts = counts.copy()
+    outcomes = np.arange(-1, counts.shape[1] - 1, dtype=sample.dtype)[:, None]  # ABSTAIN, 0, 1, ...
+    for j in np.flatnonzero(groups != merged):
+        moved = sample[j] == outcomes
+        counts[groups[j]] -= moved
+        counts[merged[j]] += moved
+    return counts
+
+
+def _third_moment(counts: np.ndarray, groups: np.ndarray) -> np.ndarray | None:
+    """E[s_0 x s_1 x s_2] of the groups' outcome counts per row, ``(k+1)^3``; ``None``
+    when a group is empty."""
+    if np.bincount(groups, minlength=_GROUPS).min() == 0:
         return None
     size, n = counts[0].shape
     pairs = (counts[0][:, None, :] * counts[1][None, :, :]).reshape(size * size, n)
@@ -304,13 +322,21 @@ class _Problem:
         self.fitted = self.overlap * self.mask
         self.fitted_square = float(np.vdot(self.fitted, self.fitted))
 
-    def set_tensor(self, tensor: np.ndarray | None, groups: np.ndarray) -> None:
-        """Fit the third-order moment of these LF groups too (``None``: no such term)."""
+    def set_groups(self, counts: np.ndarray, groups: np.ndarray) -> None:
+        """Fit the third-order moment of these LF groups too, from their outcome counts
+        per row (:func:`_group_counts`); no such term while a group is empty."""
         k = self.k
+        self.counts, self.groups = counts, groups
+        tensor = _third_moment(counts, groups)
         self.tensor = None if tensor is None else tensor.reshape((k + 1) ** 2, k + 1)  # [(a, b), c]
         self.scale3 = 0.0 if tensor is None else 1.0 / max(float(np.mean(tensor ** 2)), 1e-12)
         self.member = (groups[None, :] == np.arange(_GROUPS)[:, None]).astype(np.float64)
         self.sizes = self.member.sum(axis=1)[:, None]
+
+    def regroup(self, sample: np.ndarray, groups: np.ndarray) -> None:
+        """Move LFs to these groups (a dependent pair must share one)."""
+        if not np.array_equal(groups, self.groups):
+            self.set_groups(_regroup(self.counts, sample, self.groups, groups), groups)
 
     def pack(self, mu: np.ndarray, balance: np.ndarray) -> np.ndarray:
         logits = np.log(balance) if self.estimate_balance else np.empty(0)
@@ -336,7 +362,7 @@ class _Problem:
         fitted = self.excluded == 0
         if not fitted.any():
             return []
-        limit = chi2.isf(alpha / (fitted.sum() / 2), k * k)
+        limit = chdtri(k * k, alpha / (fitted.sum() / 2))  # the chi-square quantile; scipy.stats costs 100x more
         worst = z.argmax(axis=1)
         i, j = np.triu_indices(m, 1)
         bad = fitted[i, j] & (z[i, j] > limit) & (worst[i] == j) & (worst[j] == i)
@@ -352,17 +378,16 @@ class _Problem:
         ``mk x mk`` residual is never formed): with ``A = mu P``, ``G_j = mu_j^T mu_j``
         and ``S_i`` the sum of ``G_j`` over the blocks (i, j) not fitted, the residual
         times mu is ``A_i (G - S_i) - O_fitted mu`` per block row, and its squared norm
-        ``<A^T A, G> - sum_i <A_i^T A_i, S_i> - 2 <A, O_fitted mu> + |O_fitted|^2``."""
+        ``<A^T A, G> - sum_i <A_i^T A_i, S_i> - 2 <A, O_fitted mu> + |O_fitted|^2``, that is
+        ``<residual mu - O_fitted mu, A> + |O_fitted|^2``."""
         mu, p = self.unpack(x)
         m, k = self.m, self.k
         scaled = mu * p
-        blocks, scaled_blocks = mu.reshape(m, k, k), scaled.reshape(m, k, k)
-        gram = mu.T @ mu
+        blocks = mu.reshape(m, k, k)
         near = (self.excluded @ (blocks.transpose(0, 2, 1) @ blocks).reshape(m, k * k)).reshape(m, k, k)
         fitted_mu = self.fitted @ mu
-        shared = scaled @ gram - (scaled_blocks @ near).reshape(-1, k) - fitted_mu  # residual @ mu
-        square = np.vdot(scaled.T @ scaled, gram) - np.vdot(scaled_blocks.transpose(0, 2, 1) @ scaled_blocks, near) \
-            - 2.0 * np.vdot(scaled, fitted_mu) + self.fitted_square
+        shared = scaled @ (mu.T @ mu) - (scaled.reshape(m, k, k) @ near).reshape(-1, k) - fitted_mu  # residual @ mu
+        square = np.vdot(shared - fitted_mu, scaled) + self.fitted_square
         rate_resid = mu @ p - self.rates
         excess = np.maximum(blocks.sum(axis=1) - 1.0, 0.0)  # P(abstain | y) < 0
         loss = self.scale2 * (square + rate_resid @ rate_resid) + np.vdot(excess, excess)
