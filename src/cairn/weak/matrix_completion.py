@@ -50,8 +50,8 @@ from cairn.weak.labels import ABSTAIN, one_hot
 _EPS = 1e-6
 #: LF groups of the third-order moment.
 _GROUPS = 3
-#: Fits at most: those that screen for dependent pairs (each followed by a round of
-#: leaving the pairs found out), then the last.
+#: Fits at most: the first screens for dependent pairs, and each later one follows a round
+#: of leaving the pairs found out (and is screened in turn).
 _ROUNDS = 3
 #: L-BFGS-B's relative loss tolerance: of the last fit, and of the fits before it that screen for dependent pairs.
 _FTOL, _SCREEN_FTOL = 1e-7, 1e-5
