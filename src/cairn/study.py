@@ -68,7 +68,10 @@ class Study:
     trial's limit is cut to the time that is left), or when the strategy is exhausted.
     ``reserve(result_so_far)`` is the time to keep free at the end of the budget for
     work after the search (such as refitting the best model), re-estimated before
-    every trial. ``executor`` (default serial) is closed when the search ends;
+    every trial. ``keep(result_so_far)`` is the part of it that running trials must
+    leave too (the work the search cannot end without): a result can raise it while
+    trials run on limits cut to an older, smaller reserve, and a trial still running
+    when only ``keep`` is left is stopped. ``executor`` (default serial) is closed when the search ends;
     ``resume`` is the id of a killed study in ``store`` to continue (see
     :mod:`cairn.replay`), with the same strategy, space and seed in ``optimizer``.
     """
@@ -87,6 +90,7 @@ class Study:
         settings: Mapping[str, Any] | None = None,
         callbacks: Sequence[Callable[[Progress], None]] = (),
         reserve: Callable[[StudyResult], float] | None = None,
+        keep: Callable[[StudyResult], float] | None = None,
         executor: Executor | None = None,
         resume: int | None = None,
     ):
@@ -101,7 +105,7 @@ class Study:
         self.n_trials, self.time_budget, self.trial_time_limit = n_trials, time_budget, trial_time_limit
         self.settings = dict(settings or {})
         self.callbacks = list(callbacks)
-        self.reserve = reserve
+        self.reserve, self.keep = reserve, keep
         self.executor = executor if executor is not None else SerialExecutor()
         if resume is not None and store is None:
             raise UserError("resuming a study needs the store it was recorded in")
@@ -160,7 +164,7 @@ class Study:
                 asked += 1
             if not self.executor.pending:
                 return
-            finished = self.executor.wait(self._time_left(start))
+            finished = self.executor.wait(self._time_left(start, out))
             if not finished:  # out of time with trials still running: they are dropped
                 for run in runs.values():
                     if run is not None:
@@ -178,11 +182,15 @@ class Study:
                 for callback in self.callbacks:
                     callback(progress)
 
-    def _time_left(self, start: float) -> float | None:
-        """Seconds until the budget is spent, plus the grace a trial gets past its limit."""
+    def _time_left(self, start: float, out: StudyResult) -> float | None:
+        """Seconds until the budget is spent, plus the grace a trial gets past its limit;
+        with ``keep``, until only that is left, without grace."""
         if self.time_budget is None:
             return None
-        return max(self.time_budget - (time.perf_counter() - start), 0.0) + GRACE
+        left = self.time_budget - (time.perf_counter() - start)
+        if self.keep is not None:
+            return max(left - self.keep(out), 0.0)
+        return max(left, 0.0) + GRACE
 
     def _limit(self, start: float, out: StudyResult) -> float | None:
         remaining = None

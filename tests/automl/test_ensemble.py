@@ -73,6 +73,25 @@ def test_build_ensemble_refits_only_its_members_and_reports_them(cancer):
     assert objective.score(model, test) > 0.9
 
 
+def test_members_already_refitted_are_reused_and_the_rest_must_be_affordable(cancer):
+    objective, trials, _ = cancer
+    _, info = build_ensemble(objective, trials, size=20, seed=0)
+    assert len(info["trial_ids"]) >= 2 and "reason" not in info  # this seed's selection blends several trials
+    best = info["best_trial_id"]
+    fitted = objective.refit(next(t.config for t in trials if t.id == best))
+    asked: list[list[int]] = []
+
+    def affordable(chosen):
+        asked.append([t.id for t in chosen])
+        return len(asked) > 1  # refuse the first time only
+
+    refused, info = build_ensemble(objective, trials, size=20, seed=0, refitted={best: fitted}, affordable=affordable)
+    assert refused is None and info["reason"] == "refitting its members would outlast the time budget"
+    model, info = build_ensemble(objective, trials, size=20, seed=0, refitted={best: fitted}, affordable=affordable)
+    assert asked[0] == asked[1] == [i for i in info["trial_ids"] if i != best]  # the refitted one costs nothing
+    assert dict(zip(info["trial_ids"], model.members, strict=True))[best] is fitted
+
+
 def test_the_same_seed_gives_the_same_ensemble(cancer):
     objective, trials, test = cancer
     a, info_a = build_ensemble(objective, trials, size=20, seed=3)

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from cairn.automl.portfolio import (
     CHEAP_LEARNERS,
+    SCALABLE_LEARNERS,
     cheap_config_first,
     infer_task,
     load_portfolio,
@@ -114,6 +115,18 @@ def test_cheap_first_moves_the_first_cheap_config_to_the_front():
     assert asked == [portfolio[first], *portfolio[:first], *portfolio[first + 1:]]
     costly = [c for c in portfolio if c["learner"] not in CHEAP_LEARNERS]
     assert cheap_config_first(costly) == costly  # nothing cheap: the order stays
+
+
+def test_on_a_large_table_a_scalable_config_follows_the_cheap_one():
+    space = cash_space("classification")
+    portfolio = load_portfolio("classification", space)
+    cheap = next(i for i, c in enumerate(portfolio) if c["learner"] in CHEAP_LEARNERS)
+    scalable = next(i for i, c in enumerate(portfolio) if c["learner"] in SCALABLE_LEARNERS)
+    assert scalable > 1  # else this test shows nothing
+    opt = make_optimizer("auto", space, seed=0, cheap_first=True, large_table=True)
+    asked = [dict(opt.ask().config) for _ in portfolio]
+    assert asked[:2] == [portfolio[cheap], portfolio[scalable]]
+    assert sorted(map(str, asked)) == sorted(map(str, portfolio))  # reordered, nothing lost
 
 
 def test_auto_on_a_space_without_learners_is_its_inner_search():

@@ -10,8 +10,11 @@ import time
 import pytest
 from workload import Behaviour, drain, fail_beside_others, make_trial
 
-from cairn.errors import UserError
+from cairn.errors import SearchExhausted, UserError
 from cairn.execute import ProcessExecutor
+from cairn.optim.base import Optimizer
+from cairn.space import Config, Float, Space
+from cairn.study import Study
 
 MEMORY_LIMIT = 300 * 10**6
 
@@ -88,3 +91,26 @@ def test_a_script_that_starts_workers_unguarded_is_told_to_guard_them(tmp_path):
         "print(result.trials[0].result.error)\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert "WorkerDied" in done.stdout and 'if __name__ == "__main__":' in done.stdout, done.stdout + done.stderr
+
+
+class _QuickThenSlow(Optimizer):
+    """Trial 0 sleeps 0.2 s, trial 1 20 s; then the strategy is exhausted."""
+
+    name = "quick-then-slow"
+
+    def _propose(self) -> Config:
+        if self._next_id >= 2:
+            raise SearchExhausted
+        return Config(do="sleep", x=self._next_id, seconds=(0.2, 20.0)[self._next_id])
+
+
+def test_a_running_trial_is_stopped_when_only_what_the_study_must_keep_is_left():
+    """Both trials start with the whole 30 s budget as their limit; once trial 0's result
+    raises what must be kept to 29 s, the slow one is stopped at about 1 s, not 20."""
+    with ProcessExecutor(2) as executor:
+        study = Study(_QuickThenSlow(Space([Float("x", 0, 1)])), Behaviour(), time_budget=30.0, executor=executor,
+                      keep=lambda result: 29.0 if result.trials else 0.0)
+        start = time.perf_counter()
+        out = study.optimize()
+    assert time.perf_counter() - start < 5
+    assert [t.id for t in out.trials] == [0]

@@ -44,11 +44,17 @@ FINISH_RESERVE = 0.5
 #: Members an ensemble is expected to refit, for the time kept for them: selection with
 #: replacement rarely picks more distinct configs than this in 50 rounds.
 EXPECTED_MEMBERS = 5
+#: The most of the time budget kept for refitting the ensemble's members besides the
+#: best: the ensemble takes only members whose refits fit in the time left, so keeping
+#: more for a slow member would only cut the search short.
+MEMBERS_SHARE = 0.25
 #: Candidates whose selection the time budget reserves for; whatever time is left when
 #: the search ends lets selection look at more (up to ``N_BEST``).
 RESERVED_CANDIDATES = 10
 #: What ``resampling="auto"`` chooses between (see :func:`auto_resampling`).
 AUTO_FOLDS, AUTO_HOLDOUT = 5, 0.2
+#: A table of fewer rows always gets cross-validation; from this many rows it is large,
+#: and a search under a time budget also tries boosting second (see ``cheap_config_first``).
 HOLDOUT_MIN_ROWS = 10_000
 #: The lineage operation of a fitted ensemble: its inputs are the members' pipelines.
 ENSEMBLE_OP = "ensemble"
@@ -252,8 +258,10 @@ class AutoMLSearch:
             search_space(train.task, settings.learners, settings.exclude)
         check_space(self.space, train.task)
         # Under a time budget, a cheap portfolio config goes first, so that even a large
-        # table whose first configs outlast the budget ends with a model.
-        hurried = {"cheap_first": True} if settings.strategy == "auto" and settings.time_budget is not None else {}
+        # table whose first configs outlast the budget ends with a model, and on a large
+        # table a boosting config next.
+        hurried = {"cheap_first": True, "large_table": len(train.X) >= HOLDOUT_MIN_ROWS} \
+            if settings.strategy == "auto" and settings.time_budget is not None else {}
         self.optimizer = make_optimizer(settings.strategy, self.space, seed=settings.seed, **hurried)
         self.objective = CashObjective(train, metric=metric, resampling=self.resampling, seed=settings.seed,
                                        cache=process_cache() if settings.reuse else None, source=source,
@@ -283,7 +291,8 @@ class AutoMLSearch:
         study = Study(self.optimizer, self.objective, store=store, experiment=experiment or self.train.name,
                       name=name or f"{self.train.name}-{s.strategy}-seed{s.seed}", n_trials=s.trial_count,
                       time_budget=search_budget, trial_time_limit=s.trial_time_limit, settings=recorded,
-                      callbacks=[keep_best, *callbacks], reserve=self._reserve, executor=executor, resume=resume)
+                      callbacks=[keep_best, *callbacks], reserve=self._reserve, keep=self._keep, executor=executor,
+                      resume=resume)
         result = study.optimize()
         best = result.best
         if best is None:
@@ -301,13 +310,24 @@ class AutoMLSearch:
         refits of the best config and of the ensemble's likely members, and selection
         among :data:`RESERVED_CANDIDATES` trials (see :meth:`_candidates`)."""
         ok = _successful(result.trials)
-        if not ok:
-            return FINISH_RESERVE
-        if not self.settings.ensemble_size:
-            return FINISH_RESERVE + _refit_time(ok[:1])
+        if not ok or not self.settings.ensemble_size:
+            return self._keep(result)
         candidates = min(len(ok), RESERVED_CANDIDATES)
-        return FINISH_RESERVE + _refit_time(ok[:1]) + _refit_time(ok[:EXPECTED_MEMBERS]) + \
+        return self._keep(result) + self._members_time(ok) + \
             self.settings.ensemble_size * candidates * self._score_time(ok)
+
+    def _members_time(self, ok: Sequence[Trial]) -> float:
+        """Seconds kept for refitting the ensemble's likely members other than the best
+        (refitted already), at most :data:`MEMBERS_SHARE` of the time budget."""
+        members = _refit_time(ok[1:EXPECTED_MEMBERS])
+        return members if self.settings.time_budget is None else \
+            min(members, MEMBERS_SHARE * self.settings.time_budget)
+
+    def _keep(self, result: StudyResult) -> float:
+        """The part of the reserve that running trials must leave too: the refit of the
+        best config, without which the search has no model. The ensemble is optional,
+        and builds from what it can afford (see :meth:`_add_ensemble`)."""
+        return FINISH_RESERVE + _refit_time(_successful(result.trials)[:1])
 
     def _score_time(self, ok: Sequence[Trial]) -> float:
         """Seconds one score of blended predictions takes, as each round of selection
@@ -334,7 +354,7 @@ class AutoMLSearch:
         per_candidate = self.settings.ensemble_size * self._score_time(ok)
         if deadline is None or per_candidate == 0:
             return N_BEST
-        left = deadline - time.perf_counter() - FINISH_RESERVE - _refit_time(ok[:EXPECTED_MEMBERS])
+        left = deadline - time.perf_counter() - FINISH_RESERVE - self._members_time(ok)
         return int(min(N_BEST, max(2, left // per_candidate)))
 
     def _add_ensemble(self, out: AutoMLResult, deadline: float | None) -> None:
@@ -355,7 +375,10 @@ class AutoMLSearch:
             return
         start = time.perf_counter()
         n_best = self._candidates(out.study.trials, deadline)
-        ensemble, info = build_ensemble(self.objective, out.study.trials, size, self.settings.seed, n_best)
+        affordable = None if deadline is None else _refits_before(deadline)  # members must end in the budget
+        trials = [t for t in out.study.trials if affordable is None or t.id == out.best.id or affordable([t])]
+        ensemble, info = build_ensemble(self.objective, trials, size, self.settings.seed, n_best,
+                                        refitted={out.best.id: out.best_model}, affordable=affordable)
         info = dict(info, fit_time=time.perf_counter() - start, kept=False)
         if ensemble is not None:
             if info["best_trial_id"] != out.best.id:
@@ -435,6 +458,11 @@ def _refit_time(trials: Sequence[Trial]) -> float:
     """Seconds to refit ``trials`` on all training rows: a fold trains on (k-1)/k of the
     rows, so twice a trial's per-fold fit time covers its refit."""
     return 2.0 * sum(t.result.metrics.get("fit_time", 0.0) for t in trials)  # type: ignore[union-attr]
+
+
+def _refits_before(deadline: float) -> Callable[[Sequence[Trial]], bool]:
+    """Whether refitting some trials, started now, ends before ``deadline`` with the finishing reserve to spare."""
+    return lambda trials: time.perf_counter() + FINISH_RESERVE + _refit_time(trials) <= deadline
 
 
 def _timed(fn: Callable[..., Any], *args: Any) -> float:

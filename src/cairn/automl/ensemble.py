@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -117,7 +117,8 @@ class EnsembleModel:
 
 
 def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int = 50, seed: int = 0,
-                   n_best: int = N_BEST) -> tuple[EnsembleModel | None, dict[str, Any]]:
+                   n_best: int = N_BEST, refitted: Mapping[int, Any] | None = None,
+                   affordable: Callable[[list[Trial]], bool] | None = None) -> tuple[EnsembleModel | None, dict[str, Any]]:
     """Select an ensemble among the ``n_best`` lowest-loss trials that carry out-of-fold
     predictions (successful full-fidelity evaluations of ``objective`` with
     ``keep_predictions``) and refit only its members on the objective's whole dataset.
@@ -128,7 +129,9 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     score computed the same way, not with the trials' mean fold scores), ``best_trial_id``
     and ``candidates``. The model is ``None`` when fewer than two trials qualify, the
     selection keeps the best single trial alone (``info`` then names that trial as the
-    only member with weight 1), or the ensemble scores no better than the best trial;
+    only member with weight 1), the ensemble scores no better than the best trial, or
+    ``affordable`` (given the chosen trials that ``refitted``, models already fitted on
+    the whole dataset by trial id, does not hold) says their refits cost too much;
     ``reason`` says which.
     """
     candidates = sorted((t for t in trials if t.result is not None and t.result.ok
@@ -156,7 +159,11 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     if objective.metric.loss(info["score"]) >= objective.metric.loss(info["best_score"]):
         # Refitting members only to throw them away would cost seconds for nothing.
         return None, {**info, "reason": "the ensemble scores no better than the best trial out of fold"}
-    members = [objective.refit(candidates[i].config) for i in chosen]
+    refitted = refitted or {}
+    if affordable is not None and not affordable([candidates[i] for i in chosen if candidates[i].id not in refitted]):
+        return None, {**info, "reason": "refitting its members would outlast the time budget"}
+    members = [refitted[candidates[i].id] if candidates[i].id in refitted else objective.refit(candidates[i].config)
+               for i in chosen]
     return EnsembleModel(members, weights[chosen], objective.classes_, decision_prior(objective.metric.name, y)), info
 
 
