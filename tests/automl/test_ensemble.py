@@ -7,7 +7,13 @@ import pickle
 import numpy as np
 import pytest
 
-from cairn.automl.ensemble import EnsembleModel, build_ensemble, ensemble_score, ensemble_selection
+from cairn.automl.ensemble import (
+    EnsembleModel,
+    build_ensemble,
+    ensemble_score,
+    ensemble_selection,
+    rows_right,
+)
 from cairn.data import load_dataset, split_train_test
 from cairn.errors import UserError
 from cairn.evaluate import CashObjective, Holdout, KFold, get_metric
@@ -123,6 +129,24 @@ def test_a_dominating_member_is_kept_alone_and_reported():
     assert info["score"] < 1e-9 and info["reason"] == "the selection kept a single trial"
     model, info = build_ensemble(objective, trials[:1], size=10, seed=0)
     assert model is None and info["trial_ids"] == [0] and "fewer than two" in info["reason"]
+
+
+def test_an_ensemble_that_only_trades_an_error_between_classes_is_not_kept():
+    """10 rows of class 0, 30 of class 1; balanced accuracy decides class 0 from P(0) > 0.25.
+    Trial 0 errs on rows 0 and 1 (class 0); the blend fixes row 1 but breaks row 10 (class
+    1): its balanced accuracy rises from 0.900 to 0.933, on as many rows right (38)."""
+    y = np.array([0] * 10 + [1] * 30)
+    a, b = np.where(y == 0, 0.9, 0.05), np.where(y == 0, 0.9, 0.05)  # P(class 0) per row
+    a[[0, 1]], b[[0, 1]] = 0.2, [0.1, 0.9]
+    a[[10, 11, 12]], b[[10, 11, 12]] = [0.2, 0.0, 0.0], [0.9, 0.4, 0.4]
+    proba = [np.c_[p, 1 - p] for p in (a, b)]
+    objective = CashObjective(np.zeros((40, 1)), y, resampling=KFold(2), keep_predictions=True)
+    trials = [Trial(i, Config({"learner": "knn"}), result=Result(loss, predictions=p))
+              for i, (loss, p) in enumerate(zip([0.1, 0.2], proba, strict=True))]
+    model, info = build_ensemble(objective, trials, size=10, seed=0)
+    assert info["best_score"] == pytest.approx(0.9) and info["score"] == pytest.approx(0.9 + 1 / 30)
+    assert model is None and info["reason"] == "the ensemble decides no more rows right than the best trial out of fold"
+    assert rows_right(info["weights"], proba, y, objective.metric) == rows_right([1.0], proba[:1], y, objective.metric) == 38
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")

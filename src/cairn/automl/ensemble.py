@@ -76,6 +76,19 @@ def ensemble_score(weights: Sequence[float] | np.ndarray, predictions: Sequence[
     return metric.score(_Answers(blend(weights, stack), classes, prior), None, y)
 
 
+def rows_right(weights: Sequence[float] | np.ndarray, predictions: Sequence[np.ndarray], y: np.ndarray,
+               metric: Metric) -> int:
+    """How many rows the blended class probabilities decide right (on the rows where every
+    member's are finite), deciding as :class:`EnsembleModel` does under ``metric``.
+
+    A mean-recall metric also rises when an error moves from a small class to a large
+    one; on a few hundred rows such a trade is all that separates many ensembles from
+    the best single model, and it is noise, not a better model."""
+    prior = decision_prior(metric.name, y)
+    stack, y, classes = _finite_rows(predictions, y, metric)
+    return int((_labels(blend(weights, stack), classes, prior) == y).sum())
+
+
 class EnsembleModel:
     """A weighted average of fitted models, as one scikit-learn-style estimator.
 
@@ -129,7 +142,8 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     score computed the same way, not with the trials' mean fold scores), ``best_trial_id``
     and ``candidates``. The model is ``None`` when fewer than two trials qualify, the
     selection keeps the best single trial alone (``info`` then names that trial as the
-    only member with weight 1), the ensemble scores no better than the best trial, or
+    only member with weight 1), the ensemble scores no better than the best trial (or,
+    in classification, decides no more rows right: :func:`rows_right`), or
     ``affordable`` (given the chosen trials that ``refitted``, models already fitted on
     the whole dataset by trial id, does not hold) says their refits cost too much;
     ``reason`` says which.
@@ -159,6 +173,10 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     if objective.metric.loss(info["score"]) >= objective.metric.loss(info["best_score"]):
         # Refitting members only to throw them away would cost seconds for nothing.
         return None, {**info, "reason": "the ensemble scores no better than the best trial out of fold"}
+    if objective.task == "classification" and \
+            rows_right(weights[chosen], [predictions[i] for i in chosen], y, objective.metric) <= \
+            rows_right([1.0], predictions[:1], y, objective.metric):
+        return None, {**info, "reason": "the ensemble decides no more rows right than the best trial out of fold"}
     refitted = refitted or {}
     if affordable is not None and not affordable([candidates[i] for i in chosen if candidates[i].id not in refitted]):
         return None, {**info, "reason": "refitting its members would outlast the time budget"}
