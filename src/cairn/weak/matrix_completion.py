@@ -152,9 +152,7 @@ class MatrixCompletion(LabelModel):
             if problem.estimate_balance:
                 problem.regroup(sample, _merge_groups(problem.groups, pairs))
             x = self._minimize(problem, x, free, _FTOL)
-        else:
-            return x, dependent
-        return (x if dependent else self._minimize(problem, x, free, _FTOL)), dependent
+        return (x if dependent else self._minimize(problem, x, free, _FTOL)), dependent  # else x only screened
 
     def _minimize(self, problem: _Problem, x: np.ndarray, bounds: Bounds, ftol: float) -> np.ndarray:
         found = minimize(problem.loss_and_grad, x, jac=True, method="L-BFGS-B", bounds=bounds,
