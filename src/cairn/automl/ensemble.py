@@ -144,8 +144,9 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     selection keeps the best single trial alone (``info`` then names that trial as the
     only member with weight 1), the ensemble scores no better than the best trial (or,
     in classification, decides no more rows right: :func:`rows_right`), or
-    ``affordable`` (given the chosen trials that ``refitted``, models already fitted on
-    the whole dataset by trial id, does not hold) says their refits cost too much;
+    ``affordable``, asked about the chosen trials not in ``refitted`` (models already
+    fitted on the whole dataset, by trial id, which are reused), says their refits cost
+    too much;
     ``reason`` says which.
     """
     candidates = sorted((t for t in trials if t.result is not None and t.result.ok

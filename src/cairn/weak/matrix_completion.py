@@ -27,9 +27,10 @@ moments speak for themselves.
 
 Where the time goes, and what keeps it short: the co-vote counts are exact popcounts of
 bit-packed votes; the loss works on ``k x k`` Gram matrices rather than the ``mk x mk``
-residual; the start is counted on a few thousand rows; and the fits that only screen
-for dependent pairs hold the balance still, since the loss is nearly flat along it (the
-third moment alone pins it) and letting it wander costs most of the iterations.
+residual; the start is counted on a few thousand rows; and the first fit, which only
+screens for dependent pairs, holds the balance still, since the loss is nearly flat
+along it (the third moment alone pins it) and letting it wander costs most of the
+iterations.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ _GROUPS = 3
 #: Fits at most: the first screens for dependent pairs, and each later one follows a round
 #: of leaving the pairs found out (and is screened in turn).
 _ROUNDS = 3
-#: L-BFGS-B's relative loss tolerance: of the last fit, and of the fits before it that screen for dependent pairs.
+#: L-BFGS-B's relative loss tolerance: of the fits after the first, and of the first, which only screens.
 _FTOL, _SCREEN_FTOL = 1e-7, 1e-5
 #: Rows the third-order moment is taken on, at most.
 _TENSOR_ROWS = 20_000
