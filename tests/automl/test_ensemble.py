@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -79,23 +81,41 @@ def test_build_ensemble_refits_only_its_members_and_reports_them(cancer):
     assert objective.score(model, test) > 0.9
 
 
-def test_members_already_refitted_are_reused_and_the_rest_must_be_affordable(cancer):
+def with_fit_times(trials):
+    """``trials`` with each successful one's fit time set to its id, so "slowest" is known."""
+    return [dataclasses.replace(t, result=dataclasses.replace(t.result, metrics={**t.result.metrics, "fit_time": float(t.id)}))
+            if t.result.ok else t for t in trials]
+
+
+def test_refitted_members_are_reused_and_an_unaffordable_selection_loses_its_slowest_member(cancer):
     objective, trials, _ = cancer
-    _, info = build_ensemble(objective, trials, size=20, seed=0)
-    assert len(info["trial_ids"]) >= 2 and "reason" not in info  # this seed's selection blends several trials
-    best = info["best_trial_id"]
+    trials = with_fit_times(trials)
+    _, first = build_ensemble(objective, trials, size=20, seed=0)
+    assert len(first["trial_ids"]) >= 3 and "reason" not in first  # this seed's selection blends several trials
+    best = first["best_trial_id"]
     fitted = objective.refit(next(t.config for t in trials if t.id == best))
     asked: list[list[int]] = []
 
     def affordable(chosen):
         asked.append([t.id for t in chosen])
-        return len(asked) > 1  # refuse the first time only
+        return len(asked) > 1  # refuse the first selection only
 
-    refused, info = build_ensemble(objective, trials, size=20, seed=0, refitted={best: fitted}, affordable=affordable)
-    assert refused is None and info["reason"] == "refitting its members would outlast the time budget"
     model, info = build_ensemble(objective, trials, size=20, seed=0, refitted={best: fitted}, affordable=affordable)
-    assert asked[0] == asked[1] == [i for i in info["trial_ids"] if i != best]  # the refitted one costs nothing
-    assert dict(zip(info["trial_ids"], model.members, strict=True))[best] is fitted
+    assert asked[0] == [i for i in first["trial_ids"] if i != best]  # the refitted one costs nothing
+    slowest = max(asked[0])
+    assert info["dropped"] == [slowest] and slowest not in info["trial_ids"]
+    assert asked[1] == [i for i in info["trial_ids"] if i != best] and len(asked) == 2
+    assert model is not None and dict(zip(info["trial_ids"], model.members, strict=True))[best] is fitted
+
+
+def test_an_ensemble_whose_refits_are_never_affordable_is_refused_with_its_reason(cancer):
+    objective, trials, _ = cancer
+    asked: list[list[int]] = []
+    model, info = build_ensemble(objective, with_fit_times(trials), size=20, seed=0,
+                                 affordable=lambda chosen: asked.append([t.id for t in chosen]) is not None)
+    assert model is None and len(asked) == len(info["dropped"]) >= 1
+    assert all(max(ids) == dropped for ids, dropped in zip(asked, info["dropped"], strict=True))
+    assert info["reason"] and not set(info["dropped"]) & set(info["trial_ids"])  # the last selection had none of them
 
 
 def test_the_same_seed_gives_the_same_ensemble(cancer):
@@ -225,3 +245,38 @@ def test_bad_input_is_a_user_error():
         ensemble_selection([np.full((4, 2), np.nan)], y, metric)
     with pytest.raises(UserError, match="one non-negative weight per member"):
         EnsembleModel([object()], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("metric", ["accuracy", "balanced_accuracy"])
+def test_label_scores_computed_here_equal_scikit_learns_to_the_last_bit(metric):
+    import sklearn.metrics as skm
+
+    from cairn.automl.ensemble import _LABEL_SCORES
+
+    rng = np.random.default_rng(0)
+    for k, n in [(2, 7), (3, 100), (10, 5000)]:
+        y, labels = rng.integers(0, k, n), rng.integers(0, k, n)
+        y[y == k - 1] = 0  # one class never true, only predicted: scikit-learn leaves it out of the mean
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "y_pred contains classes not in y_true"
+            expected = getattr(skm, f"{metric}_score")(y, labels)
+        assert _LABEL_SCORES[metric](y, labels, k) == expected
+
+
+def test_selection_does_not_depend_on_how_the_labels_are_written(cancer):
+    objective, trials, _ = cancer
+    y = objective.dataset.y.to_numpy()
+    predictions = [t.result.predictions for t in trials if t.result.ok]
+    named = np.array(["benign", "malignant"])[y]  # sorted as 0 and 1 are
+    for metric in ("balanced_accuracy", "f1_macro", "log_loss", "roc_auc"):
+        m = get_metric(metric, "classification")
+        assert np.array_equal(ensemble_selection(predictions, y, m, size=20, seed=0),
+                              ensemble_selection(predictions, named, m, size=20, seed=0)), metric
+
+
+def test_the_time_of_one_selection_loss_is_measured(cancer):
+    from cairn.automl.ensemble import loss_time
+
+    objective, trials, _ = cancer
+    seconds = loss_time(trials[0].result.predictions, objective.dataset.y.to_numpy(), objective.metric)
+    assert 0 < seconds < 0.1

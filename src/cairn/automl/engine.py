@@ -47,7 +47,7 @@ EXPECTED_MEMBERS = 5
 #: The most of the time budget kept for refitting the ensemble's members besides the
 #: best: the ensemble takes only members whose refits fit in the time left, so keeping
 #: more for a slow member would only cut the search short.
-MEMBERS_SHARE = 0.25
+MEMBERS_SHARE = 0.1
 #: Candidates whose selection the time budget reserves for; whatever time is left when
 #: the search ends lets selection look at more (up to ``N_BEST``).
 RESERVED_CANDIDATES = 10
@@ -259,8 +259,10 @@ class AutoMLSearch:
         check_space(self.space, train.task)
         # Under a time budget, a cheap portfolio config goes first, so that even a large
         # table whose first configs outlast the budget ends with a model, and on a large
-        # table a boosting config next.
-        hurried = {"cheap_first": True, "large_table": len(train.X) >= HOLDOUT_MIN_ROWS} \
+        # table a boosting config next; and TPE prefers cheap configs while most of the
+        # workers' time is ahead (cost cooling).
+        hurried = {"cheap_first": True, "large_table": len(train.X) >= HOLDOUT_MIN_ROWS,
+                   "inner_options": {"cost_budget": settings.time_budget * settings.workers}} \
             if settings.strategy == "auto" and settings.time_budget is not None else {}
         self.optimizer = make_optimizer(settings.strategy, self.space, seed=settings.seed, **hurried)
         self.objective = CashObjective(train, metric=metric, resampling=self.resampling, seed=settings.seed,
@@ -333,15 +335,13 @@ class AutoMLSearch:
         """Seconds one score of blended predictions takes, as each round of selection
         computes one per candidate: measured once, on the first trial's predictions
         (it depends only on the rows and the metric); 0 before any trial kept them."""
-        from cairn.automl.ensemble import ensemble_score
+        from cairn.automl.ensemble import loss_time
 
         if self._scoring is None:
             kept = next((t.result.predictions for t in ok if t.result.predictions is not None), None)  # type: ignore[union-attr]
             if kept is None:
                 return 0.0
-            y = self.objective.dataset.y.to_numpy()
-            self._scoring = min(_timed(ensemble_score, [1.0], [kept], y, self.objective.metric)
-                                for _ in range(3))  # the least of three: the first call warms up
+            self._scoring = loss_time(kept, self.objective.dataset.y.to_numpy(), self.objective.metric)
         return self._scoring
 
     def _candidates(self, trials: Sequence[Trial], deadline: float | None) -> int:
@@ -463,13 +463,6 @@ def _refit_time(trials: Sequence[Trial]) -> float:
 def _refits_before(deadline: float) -> Callable[[Sequence[Trial]], bool]:
     """Whether refitting some trials, started now, ends before ``deadline`` with the finishing reserve to spare."""
     return lambda trials: time.perf_counter() + FINISH_RESERVE + _refit_time(trials) <= deadline
-
-
-def _timed(fn: Callable[..., Any], *args: Any) -> float:
-    """Seconds one call of ``fn(*args)`` takes."""
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
 
 
 def _whole(value: Any, low: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -136,24 +137,28 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     predictions (successful full-fidelity evaluations of ``objective`` with
     ``keep_predictions``) and refit only its members on the objective's whole dataset.
 
+    ``affordable`` is asked about the chosen trials not in ``refitted`` (models already
+    fitted on the whole dataset, by trial id, which are reused); while it says their
+    refits cost too much, the one with the slowest fit leaves the candidates and
+    selection runs again, so a time budget trims the ensemble instead of refusing it.
+
     Returns the model and ``info``: the members' ``trial_ids`` and ``weights``, the
     ensemble's out-of-fold ``score`` under the objective's metric (pooled over all
     validated rows, so it is compared with ``best_score``, the best single trial's
-    score computed the same way, not with the trials' mean fold scores), ``best_trial_id``
-    and ``candidates``. The model is ``None`` when fewer than two trials qualify, the
-    selection keeps the best single trial alone (``info`` then names that trial as the
-    only member with weight 1), the ensemble scores no better than the best trial (or,
-    in classification, decides no more rows right: :func:`rows_right`), or
-    ``affordable``, asked about the chosen trials not in ``refitted`` (models already
-    fitted on the whole dataset, by trial id, which are reused), says their refits cost
-    too much;
+    score computed the same way, not with the trials' mean fold scores), ``best_trial_id``,
+    ``candidates`` and the ids of those ``dropped`` for their refit's cost. The model
+    is ``None`` when fewer than two trials qualify, the selection keeps the best single
+    trial alone (``info`` then names that trial as the only member with weight 1), the
+    ensemble scores no better than the best trial (or, in classification, decides no
+    more rows right: :func:`rows_right`), or no selection's refits are affordable;
     ``reason`` says which.
     """
     candidates = sorted((t for t in trials if t.result is not None and t.result.ok
                          and t.result.predictions is not None), key=lambda t: (t.loss, t.id))[:n_best]
     if not candidates:
         return None, {"trial_ids": [], "weights": [], "score": math.nan, "best_trial_id": None,
-                      "best_score": math.nan, "candidates": 0, "reason": "no trial kept out-of-fold predictions"}
+                      "best_score": math.nan, "candidates": 0, "dropped": [],
+                      "reason": "no trial kept out-of-fold predictions"}
     y = objective.dataset.y.to_numpy()
     predictions = [t.result.predictions for t in candidates]  # type: ignore[union-attr]
 
@@ -161,29 +166,46 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
         return ensemble_score(weights, [predictions[i] for i in members], y, objective.metric)
 
     info: dict[str, Any] = {"best_trial_id": candidates[0].id, "best_score": score([1.0], [0]),
-                            "candidates": len(candidates)}
+                            "candidates": len(candidates), "dropped": []}
     if len(candidates) < 2:
         return None, {**info, "trial_ids": [candidates[0].id], "weights": [1.0], "score": info["best_score"],
                       "reason": "fewer than two trials kept out-of-fold predictions"}
-    weights = ensemble_selection(predictions, y, objective.metric, size, seed)
-    chosen = [int(i) for i in np.flatnonzero(weights)]
-    info.update(trial_ids=[candidates[i].id for i in chosen], weights=[float(weights[i]) for i in chosen],
-                score=score(weights[chosen], chosen))
-    if len(chosen) == 1:
-        return None, {**info, "reason": "the selection kept a single trial"}
-    if objective.metric.loss(info["score"]) >= objective.metric.loss(info["best_score"]):
-        # Refitting members only to throw them away would cost seconds for nothing.
-        return None, {**info, "reason": "the ensemble scores no better than the best trial out of fold"}
-    if objective.task == "classification" and \
-            rows_right(weights[chosen], [predictions[i] for i in chosen], y, objective.metric) <= \
-            rows_right([1.0], predictions[:1], y, objective.metric):
-        return None, {**info, "reason": "the ensemble decides no more rows right than the best trial out of fold"}
     refitted = refitted or {}
-    if affordable is not None and not affordable([candidates[i] for i in chosen if candidates[i].id not in refitted]):
-        return None, {**info, "reason": "refitting its members would outlast the time budget"}
+    pool = list(range(len(candidates)))
+    while True:
+        weights = np.zeros(len(candidates))
+        weights[pool] = ensemble_selection([predictions[i] for i in pool], y, objective.metric, size, seed)
+        chosen = [int(i) for i in np.flatnonzero(weights)]
+        info.update(trial_ids=[candidates[i].id for i in chosen], weights=[float(weights[i]) for i in chosen],
+                    score=score(weights[chosen], chosen))
+        refused = _refusal(objective, info, weights, chosen, predictions, y)
+        if refused:
+            return None, {**info, "reason": refused}
+        costly = [i for i in chosen if candidates[i].id not in refitted]
+        if affordable is None or affordable([candidates[i] for i in costly]):
+            break
+        if not costly or len(pool) <= 2:
+            return None, {**info, "reason": "refitting its members would outlast the time budget"}
+        slowest = max(costly, key=lambda i: (candidates[i].result.metrics.get("fit_time", 0.0), i))  # type: ignore[union-attr]
+        pool.remove(slowest)
+        info["dropped"].append(candidates[slowest].id)
     members = [refitted[candidates[i].id] if candidates[i].id in refitted else objective.refit(candidates[i].config)
                for i in chosen]
     return EnsembleModel(members, weights[chosen], objective.classes_, decision_prior(objective.metric.name, y)), info
+
+
+def _refusal(objective: CashObjective, info: Mapping[str, Any], weights: np.ndarray, chosen: list[int],
+             predictions: Sequence[np.ndarray], y: np.ndarray) -> str | None:
+    """Why the selected ensemble is not worth refitting (see :func:`build_ensemble`), or ``None``."""
+    if len(chosen) == 1:
+        return "the selection kept a single trial"
+    if objective.metric.loss(info["score"]) >= objective.metric.loss(info["best_score"]):
+        return "the ensemble scores no better than the best trial out of fold"
+    if objective.task == "classification" and \
+            rows_right(weights[chosen], [predictions[i] for i in chosen], y, objective.metric) <= \
+            rows_right([1.0], predictions[:1], y, objective.metric):
+        return "the ensemble decides no more rows right than the best trial out of fold"
+    return None
 
 
 class _Answers:
@@ -210,22 +232,76 @@ class _Loss:
     grown ensemble change no label, so its losses are remembered by a digest of the labels."""
 
     def __init__(self, metric: Metric, y: np.ndarray, classes: np.ndarray | None, prior: np.ndarray | None):
+        if classes is not None:  # labels as their sorted positions: the metric reads whole
+            # numbers far faster than strings or objects, and their order (roc_auc's positive class) is kept
+            y, classes = np.searchsorted(classes, y), np.arange(len(classes))
         self.metric, self.y, self.classes, self.prior = metric, y, classes, prior
         self.reads_labels = metric.needs == "predict" and classes is not None
         self.seen: dict[bytes, float] = {}
 
     def __call__(self, predictions: np.ndarray) -> float:
         if not self.reads_labels:
-            return self._compute(predictions)
+            return self._loss(self.metric.score(_Answers(predictions, self.classes, self.prior), None, self.y))
         decided = predictions.argmax(axis=1) if self.prior is None else (predictions / self.prior).argmax(axis=1)
         key = hashlib.blake2b(decided.tobytes(), digest_size=16).digest()
         if key not in self.seen:
-            self.seen[key] = self._compute(predictions)
+            self.seen[key] = self._label_loss(decided)
         return self.seen[key]
 
-    def _compute(self, predictions: np.ndarray) -> float:
-        loss = self.metric.loss(self.metric.score(_Answers(predictions, self.classes, self.prior), None, self.y))
+    def _label_loss(self, decided: np.ndarray) -> float:
+        native = _LABEL_SCORES.get(self.metric.name)
+        if native is not None:
+            return self._loss(native(self.y, decided, len(self.classes)))  # type: ignore[arg-type]
+        return self.metric.loss(self.metric.score(_Decided(decided), None, self.y))
+
+    def _loss(self, score: float) -> float:
+        loss = self.metric.loss(score)
         return loss if math.isfinite(loss) else math.inf
+
+
+class _Decided:
+    """Stands for a model whose labels are decided already."""
+
+    def __init__(self, labels: np.ndarray):
+        self._labels = labels
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self._labels
+
+
+def _accuracy(y: np.ndarray, labels: np.ndarray, k: int) -> float:
+    return float(np.mean(y == labels))
+
+
+def _balanced_accuracy(y: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """The mean recall over the classes of ``y``, as scikit-learn computes it."""
+    totals = np.bincount(y, minlength=k)
+    hits = np.bincount(y[labels == y], minlength=k)
+    present = totals > 0
+    return float(np.mean(hits[present] / totals[present]))
+
+
+#: Label metrics computed here on whole-number labels (positions in the sorted classes):
+#: selection scores thousands of blends, and scikit-learn's checks cost more than the
+#: count. They equal scikit-learn's scores to the last bit (tested).
+_LABEL_SCORES: dict[str, Callable[[np.ndarray, np.ndarray, int], float]] = {
+    "accuracy": _accuracy, "balanced_accuracy": _balanced_accuracy}
+
+
+def loss_time(predictions: np.ndarray, y: np.ndarray, metric: Metric) -> float:
+    """Seconds one loss of new blended ``predictions`` takes in selection (the least of
+    three calls), the unit of its cost: each round computes one per candidate."""
+    prior = decision_prior(metric.name, y)
+    stack, y, classes = _finite_rows([predictions], y, metric)
+
+    def once() -> float:
+        loss = _Loss(metric, y, classes, prior)  # a fresh one remembers nothing
+        start = time.perf_counter()
+        loss(stack[0])
+        return time.perf_counter() - start
+
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return min(once() for _ in range(3))
 
 
 def _labels(proba: np.ndarray, classes: np.ndarray, prior: np.ndarray | None) -> np.ndarray:

@@ -18,6 +18,7 @@ from cairn.errors import UserError
 from cairn.optim.base import Optimizer
 from cairn.optim.bayes import tpe
 from cairn.optim.bayes.acquisition import acquisition_function, maximise
+from cairn.optim.bayes.cost import CostCooling
 from cairn.optim.bayes.encoding import Encoding
 from cairn.optim.bayes.gp import GaussianProcess
 from cairn.optim.bayes.initial import initial_design
@@ -179,6 +180,11 @@ class TPE(ModelBasedOptimizer):
     Each ask draws ``n_candidates`` samples from the density of the good trials and
     keeps the best by ``l(x) / g(x)``; ``prior_weight`` is the weight of the broad prior
     kernel; ``multivariate=False`` models each parameter independently (hyperopt).
+    ``cost_budget`` (seconds of trial time, e.g. a time budget times its workers) turns
+    on cost cooling (:mod:`cairn.optim.bayes.cost`): the ratio is divided by the
+    predicted cost to a power that falls from 1 to 0 as the told trials' costs add up
+    to it, so cheap configs get more trials early. Costs are measured times, so a
+    search with it is not reproducible from its seed alone; off by default.
     """
 
     name = "tpe"
@@ -193,12 +199,20 @@ class TPE(ModelBasedOptimizer):
         n_candidates: int = 24,
         prior_weight: float = 1.0,
         multivariate: bool = True,
+        cost_budget: float | None = None,
     ):
         super().__init__(space, seed, n_initial, initial, liar)
         self.options = dict(n_candidates=n_candidates, prior_weight=prior_weight, multivariate=multivariate)
         self._proposer = tpe.Proposer(self.encoding, **self.options)
+        self.cooling = None if cost_budget is None else CostCooling(cost_budget)
+
+    def _observe(self, trial: Trial) -> None:
+        super()._observe(trial)
+        if self.cooling is not None:
+            self.cooling.observe(self._U[-1], self._M[-1], trial.result.cost if trial.result else 0.0)
 
     def _suggest(self, U: np.ndarray, M: np.ndarray, y: np.ndarray) -> np.ndarray:
         # Told rows (the first len(self._losses)) never change, so the proposer keeps
         # its bad density between asks; pending rows after them come and go.
-        return self._proposer(U, M, y, self.rng, n_final=len(self._losses))
+        penalty = self.cooling.penalty if self.cooling is not None else None
+        return self._proposer(U, M, y, self.rng, n_final=len(self._losses), penalty=penalty)

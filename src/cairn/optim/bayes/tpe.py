@@ -657,13 +657,16 @@ class Proposer:
         self._bad = _SubsetParzen(encoding, prior_weight) if multivariate else None
 
     def __call__(
-        self, U: np.ndarray, M: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_final: int = 0
+        self, U: np.ndarray, M: np.ndarray, y: np.ndarray, rng: np.random.Generator, n_final: int = 0,
+        penalty: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None,
     ) -> np.ndarray:
         """The candidate sampled from ``l`` that maximises ``l(x) / g(x)``.
 
         Rows of ``U``/``M``/``y`` are observations in chronological order (weights
         favour recent ones), the first ``n_final`` unchanged in later calls; returns one
-        canonical point.
+        canonical point. ``penalty``, given the candidates and their masks, returns
+        what to subtract from each one's ``log(l / g)`` (or ``None``: nothing), such as
+        a cost (see :mod:`cairn.optim.bayes.cost`).
         """
         y = np.asarray(y, dtype=float)
         trusted, self._n_final = min(self._n_final, len(y)), n_final
@@ -695,6 +698,9 @@ class Proposer:
             w = self.weights(len(rows))
             bad = ParzenEstimator.from_encoded(self.encoding, U[rows], M[rows], w, **options)
             score = good.log_pdf_encoded(C, CM) - bad.log_pdf_encoded(C, CM)
+        cost = penalty(C, CM) if penalty is not None else None
+        if cost is not None:
+            score = score - cost
         return C[int(np.argmax(score))]
 
 
