@@ -18,11 +18,11 @@ def test_a_candidate_costs_what_its_nearest_told_trials_cost():
     cooling = CostCooling(budget=100.0, k=2)
     told = [({"learner": "cheap", "x": 0.1}, 0.1), ({"learner": "cheap", "x": 0.9}, 0.3),
             ({"learner": "dear", "x": 0.5}, 10.0), ({"learner": "dear", "x": 0.6}, 30.0)]
-    for config, cost in told:
-        U, M = encoding.encode([config])
-        cooling.observe(U[0], M[0], cost)
+    for _, cost in told:
+        cooling.observe(cost)
+    U, M = encoding.encode([config for config, _ in told])
     C, CM = encoding.encode([{"learner": "cheap", "x": 0.5}, {"learner": "dear", "x": 0.55}])
-    assert cooling.log_cost(C, CM) == pytest.approx([np.log(0.1 * 0.3) / 2, np.log(10.0 * 30.0) / 2])
+    assert cooling.log_cost(C, CM, U, M) == pytest.approx([np.log(0.1 * 0.3) / 2, np.log(10.0 * 30.0) / 2])
     assert cooling.spent == pytest.approx(40.4) and cooling.alpha == pytest.approx(0.596)
 
 
@@ -30,11 +30,11 @@ def test_the_penalty_cools_to_nothing_as_the_budget_is_spent():
     encoding = Encoding(SPACE)
     U, M = encoding.encode([{"learner": "dear", "x": 0.5}])
     cooling = CostCooling(budget=10.0)
-    assert cooling.penalty(U, M) is None  # nothing told yet: no cost model
-    cooling.observe(U[0], M[0], 4.0)
-    assert cooling.penalty(U, M) == pytest.approx([0.6 * np.log(4.0)])
-    cooling.observe(U[0], M[0], 6.0)
-    assert cooling.alpha == 0.0 and cooling.penalty(U, M) is None
+    assert cooling.penalty(U, M, U[:0], M[:0]) is None  # nothing told yet: no cost model
+    cooling.observe(4.0)
+    assert cooling.penalty(U, M, U, M) == pytest.approx([0.6 * np.log(4.0)])
+    cooling.observe(6.0)
+    assert cooling.alpha == 0.0 and cooling.penalty(U, M, np.vstack([U, U]), np.vstack([M, M])) is None
 
 
 @pytest.mark.parametrize("budget,k", [(0.0, 3), (-1.0, 3), (10.0, 0)])

@@ -29,7 +29,8 @@ class CostCooling:
 
     ``budget`` is in the same units as the costs told (seconds of trial time: a time
     budget times the workers that share it); ``k`` is how many nearest trials predict
-    a candidate's cost.
+    a candidate's cost. The told trials' points stay with the optimiser, which passes
+    them in, in the order their costs were told.
     """
 
     def __init__(self, budget: float, k: int = 3):
@@ -39,24 +40,21 @@ class CostCooling:
             raise UserError(f"cost cooling: k must be at least 1, got {k}")
         self.budget, self.k = float(budget), k
         self.spent = 0.0
-        self._U: list[np.ndarray] = []
-        self._M: list[np.ndarray] = []
         self._log_costs: list[float] = []
 
-    def observe(self, u: np.ndarray, m: np.ndarray, cost: float) -> None:
-        """One told trial: its encoded point, activity mask and cost in seconds."""
+    def observe(self, cost: float) -> None:
+        """The cost in seconds of the next told trial."""
         self.spent += max(float(cost), 0.0)
-        self._U.append(np.asarray(u, dtype=float))
-        self._M.append(np.asarray(m, dtype=bool))
         self._log_costs.append(float(np.log(max(cost, MIN_COST))))
 
     @property
     def alpha(self) -> float:
         return max(0.0, 1.0 - self.spent / self.budget)
 
-    def log_cost(self, C: np.ndarray, CM: np.ndarray) -> np.ndarray:
-        """Predicted log cost of each row of the canonical points ``C`` (mask ``CM``)."""
-        U, M, y = np.array(self._U), np.array(self._M), np.array(self._log_costs)
+    def log_cost(self, C: np.ndarray, CM: np.ndarray, U: np.ndarray, M: np.ndarray) -> np.ndarray:
+        """Predicted log cost of each row of the canonical points ``C`` (mask ``CM``),
+        from the told trials' encoded points ``U`` (mask ``M``)."""
+        y = np.array(self._log_costs)
         both = CM[:, None, :] & M[None, :, :]
         distance = np.where(both, (C[:, None, :] - U[None, :, :]) ** 2, 0.0).sum(axis=2) \
             + (CM[:, None, :] != M[None, :, :]).sum(axis=2)
@@ -64,13 +62,13 @@ class CostCooling:
         nearest = np.argsort(distance, axis=1, kind="stable")[:, :k]
         return y[nearest].mean(axis=1)
 
-    def penalty(self, C: np.ndarray, CM: np.ndarray) -> np.ndarray | None:
+    def penalty(self, C: np.ndarray, CM: np.ndarray, U: np.ndarray, M: np.ndarray) -> np.ndarray | None:
         """``alpha * log cost`` per candidate, or ``None`` once cost no longer counts (or
         before any trial was told)."""
         alpha = self.alpha
         if alpha <= 0.0 or not self._log_costs:
             return None
-        return alpha * self.log_cost(C, CM)
+        return alpha * self.log_cost(C, CM, U, M)
 
 
 __all__ = ["MIN_COST", "CostCooling"]

@@ -209,10 +209,12 @@ class TPE(ModelBasedOptimizer):
     def _observe(self, trial: Trial) -> None:
         super()._observe(trial)
         if self.cooling is not None:
-            self.cooling.observe(self._U[-1], self._M[-1], trial.result.cost if trial.result else 0.0)
+            self.cooling.observe(trial.result.cost if trial.result else 0.0)
 
     def _suggest(self, U: np.ndarray, M: np.ndarray, y: np.ndarray) -> np.ndarray:
         # Told rows (the first len(self._losses)) never change, so the proposer keeps
         # its bad density between asks; pending rows after them come and go.
-        penalty = self.cooling.penalty if self.cooling is not None else None
-        return self._proposer(U, M, y, self.rng, n_final=len(self._losses), penalty=penalty)
+        return self._proposer(U, M, y, self.rng, n_final=len(self._losses), penalty=self._cost_penalty)
+
+    def _cost_penalty(self, C: np.ndarray, CM: np.ndarray) -> np.ndarray | None:
+        return None if self.cooling is None else self.cooling.penalty(C, CM, self._U, self._M)
