@@ -108,6 +108,19 @@ def test_refitted_members_are_reused_and_an_unaffordable_selection_loses_its_slo
     assert model is not None and dict(zip(info["trial_ids"], model.members, strict=True))[best] is fitted
 
 
+def test_trials_that_repeat_a_better_trials_predictions_are_not_candidates(cancer):
+    """A search that repeats its best config (in all but an inert parameter) must not fill
+    the candidates with copies of it: each set of predictions is a candidate once."""
+    objective, trials, _ = cancer
+    ok = sorted((t for t in trials if t.result.ok), key=lambda t: (t.loss, t.id))
+    copies = [dataclasses.replace(ok[0], id=100 + i) for i in range(3)]
+    _, plain = build_ensemble(objective, trials, size=20, seed=0, n_best=3)
+    _, repeated = build_ensemble(objective, [*trials, *copies], size=20, seed=0, n_best=3)
+    assert plain["candidates"] == repeated["candidates"] == 3
+    assert repeated["trial_ids"] == plain["trial_ids"] and repeated["weights"] == plain["weights"]
+    assert not {100, 101, 102} & set(repeated["trial_ids"])
+
+
 def test_an_ensemble_whose_refits_are_never_affordable_is_refused_with_its_reason(cancer):
     objective, trials, _ = cancer
     asked: list[list[int]] = []

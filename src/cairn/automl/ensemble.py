@@ -29,6 +29,14 @@ from cairn.trial import Trial
 N_BEST = 50
 
 
+def prediction_key(predictions: np.ndarray) -> bytes:
+    """A digest of out-of-fold ``predictions``: trials with the same one are the same model
+    to ensemble selection. A search often repeats a config in all but an inert parameter
+    (a feature fraction that keeps the same columns), and copies of the best trial would
+    crowd every other model out of the candidates."""
+    return hashlib.blake2b(np.ascontiguousarray(predictions).tobytes(), digest_size=16).digest()
+
+
 def ensemble_selection(predictions: Sequence[np.ndarray], y: np.ndarray, metric: Metric,
                        size: int = 50, seed: int = 0) -> np.ndarray:
     """Weights of the members' ``predictions`` (out-of-fold, one row per row of ``y``),
@@ -135,7 +143,8 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
                    affordable: Callable[[list[Trial]], bool] | None = None) -> tuple[EnsembleModel | None, dict[str, Any]]:
     """Select an ensemble among the ``n_best`` lowest-loss trials that carry out-of-fold
     predictions (successful full-fidelity evaluations of ``objective`` with
-    ``keep_predictions``) and refit only its members on the objective's whole dataset.
+    ``keep_predictions``), one per distinct set of predictions (the first trial that
+    made it), and refit only its members on the objective's whole dataset.
 
     ``affordable`` is asked about the chosen trials not in ``refitted`` (models already
     fitted on the whole dataset, by trial id, which are reused); while it says their
@@ -153,8 +162,8 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     more rows right: :func:`rows_right`), or no selection's refits are affordable;
     ``reason`` says which.
     """
-    candidates = sorted((t for t in trials if t.result is not None and t.result.ok
-                         and t.result.predictions is not None), key=lambda t: (t.loss, t.id))[:n_best]
+    candidates = _distinct(sorted((t for t in trials if t.result is not None and t.result.ok
+                                   and t.result.predictions is not None), key=lambda t: (t.loss, t.id)))[:n_best]
     if not candidates:
         return None, {"trial_ids": [], "weights": [], "score": math.nan, "best_trial_id": None,
                       "best_score": math.nan, "candidates": 0, "dropped": [],
@@ -192,6 +201,18 @@ def build_ensemble(objective: CashObjective, trials: Sequence[Trial], size: int 
     members = [refitted[candidates[i].id] if candidates[i].id in refitted else objective.refit(candidates[i].config)
                for i in chosen]
     return EnsembleModel(members, weights[chosen], objective.classes_, decision_prior(objective.metric.name, y)), info
+
+
+def _distinct(trials: list[Trial]) -> list[Trial]:
+    """``trials`` without those whose predictions an earlier one in the list made already."""
+    seen: set[bytes] = set()
+    kept = []
+    for trial in trials:
+        key = prediction_key(trial.result.predictions)  # type: ignore[union-attr, arg-type]
+        if key not in seen:
+            seen.add(key)
+            kept.append(trial)
+    return kept
 
 
 def _refusal(objective: CashObjective, info: Mapping[str, Any], weights: np.ndarray, chosen: list[int],
