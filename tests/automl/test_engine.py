@@ -104,6 +104,21 @@ def test_a_trial_that_repeats_kept_predictions_keeps_none_and_evicts_nothing() -
     assert dropped_again.result.predictions is not None  # an evicted trial's predictions are no longer "kept"
 
 
+def test_of_twins_told_out_of_order_the_lower_id_keeps_the_predictions() -> None:
+    """With several workers a later trial can finish first; the search ranks the lower id
+    first among equal losses, and the ensemble is compared with that trial."""
+    keep = _KeepBestPredictions()
+    later = Trial(7, Config({"x": 7}), result=Result(0.1, predictions=np.full(3, 1.0)))
+    earlier = Trial(6, Config({"x": 6}), result=Result(0.1, predictions=np.full(3, 1.0)))
+    for n, trial in enumerate([later, earlier], start=1):
+        keep(Progress(n, None, None, 0.0, math.inf, trial))
+    assert earlier.result.predictions is not None and later.result.predictions is None
+    for i in range(N_BEST):  # the twins' slot is one slot: 50 better trials evict the earlier twin
+        keep(Progress(i + 3, None, None, 0.0, math.inf,
+                      Trial(100 + i, Config({"x": 100 + i}), result=Result(0.01, predictions=np.full(3, -float(i))))))
+    assert earlier.result.predictions is None
+
+
 def test_the_ensemble_gets_a_share_of_a_time_budget_even_when_its_work_looks_free() -> None:
     """Selection and refits of millisecond models are estimated at milliseconds, but the
     search's last trials and the best refit overrun that; without a floor the ensemble

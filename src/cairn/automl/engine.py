@@ -437,15 +437,16 @@ class _KeepBestPredictions:
     """A study callback that keeps out-of-fold predictions only for the trials ensemble
     selection may use (the ``N_BEST`` lowest losses so far, one per distinct set of
     predictions), so a long search holds a bounded number of prediction arrays; the ones
-    it drops could never be chosen, and a later trial that repeats a kept one's
-    predictions adds nothing to choose from."""
+    it drops could never be chosen. Of trials with the same predictions (and so the same
+    loss) the one with the lowest id keeps them, as it is the one the search ranks first,
+    whichever worker finished first."""
 
     def __init__(self) -> None:
         from cairn.automl.ensemble import N_BEST
 
         self.n_best = N_BEST
         self._heap: list[tuple[float, int, Trial]] = []  # worst first: (-loss, -id, trial)
-        self._keys: dict[int, bytes] = {}  # kept trial id -> its predictions' digest
+        self._by_key: dict[bytes, Trial] = {}  # a kept trial by its predictions' digest
 
     def __call__(self, progress: Progress) -> None:
         from cairn.automl.ensemble import prediction_key
@@ -454,16 +455,21 @@ class _KeepBestPredictions:
         if trial.result is None or trial.result.predictions is None:
             return
         key = prediction_key(trial.result.predictions)
-        if key in self._keys.values():
-            trial.result.predictions = None
-            return
-        self._keys[trial.id] = key
+        twin = self._by_key.get(key)
+        if twin is not None:
+            if twin.id < trial.id:
+                trial.result.predictions = None
+                return
+            self._heap.remove((-twin.loss, -twin.id, twin))
+            heapq.heapify(self._heap)
+            twin.result.predictions = None  # type: ignore[union-attr]
+        self._by_key[key] = trial
         entry = (-trial.loss, -trial.id, trial)
         dropped = heapq.heappushpop(self._heap, entry) if len(self._heap) >= self.n_best else \
             heapq.heappush(self._heap, entry)
         if dropped is not None:
+            del self._by_key[prediction_key(dropped[2].result.predictions)]  # type: ignore[union-attr, arg-type]
             dropped[2].result.predictions = None  # type: ignore[union-attr]
-            del self._keys[dropped[2].id]
 
 
 def _record_ensemble(store: Store, run_id: str, out: AutoMLResult) -> None:
