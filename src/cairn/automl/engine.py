@@ -128,10 +128,11 @@ def auto_resampling(rows: int, columns: int, time_budget: float | None, seed: in
     where one image is 0.7 points of accuracy), and trials are cheap anyway. Under
     :data:`SMALL_TABLE_ROWS` rows the folds are drawn :data:`SMALL_TABLE_REPEATS` times:
     on a hundred rows one split's luck decides which of hundreds of configs looks best
-    (a search of wine spent a thousand trials on one lucky decision tree). Measured in
-    pairs on held-out splits at 10 s, repeats won 6 and lost 0 of 20 on wine and iris
-    (about 130 rows) but lost 5 and won 1 of 10 on breast_cancer (426 rows), where the
-    trials they cost were worth more.
+    (a search of wine spent a thousand trials on one lucky decision tree). Paired on
+    splits the AutoML benchmark does not use (``bench/results/automl_resampling.md``),
+    repeats did better on 8 and worse on 3 of 20 on wine and iris (about 120 rows), and
+    better on 2 and worse on 3 of 10 on breast_cancer (426 rows), where they cost over
+    half the trials.
     """
     from cairn.evaluate import Holdout, KFold
 
