@@ -339,14 +339,28 @@ def read_cache(cache: Path) -> dict[tuple, dict[str, Any]]:
     return done
 
 
+def source_commit() -> str:
+    """The commit whose cairn a run measures, with "+" when ``src/`` has uncommitted
+    changes; "" outside a git checkout."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=Path(__file__).parents[1], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    try:
+        return git("rev-parse", "--short", "HEAD") + ("+" if git("status", "--porcelain", "--", "src") else "")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
 def run_all(jobs: list[dict[str, Any]], cache: Path, log: Path) -> dict[tuple, dict[str, Any]]:
     done = read_cache(cache)
     todo = [j for j in jobs if key(j) not in done]
     print(f"{len(todo)} of {len(jobs)} runs to do, one at a time on {N_JOBS} cores; peer output goes to {log}",
           flush=True)
+    commit = source_commit()
     for i, job in enumerate(todo, 1):
         limit = UNBUDGETED_LIMIT if job["budget"] is None else max(3.0 * job["budget"], job["budget"] + 120.0)
-        record = {"key": list(key(job)), **launch(job, limit, log)}
+        record = {"key": list(key(job)), **launch(job, limit, log), "commit": commit}
         done[key(job)] = record
         with cache.open("a") as f:
             f.write(json.dumps(record) + "\n")
@@ -534,10 +548,28 @@ def targets(results: Results, determinism: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def provenance_lines(results: Results) -> list[str]:
+    """Which commit each method's runs measured: the cache mixes runs of several sessions."""
+    out = ["\n## Where the runs come from\n",
+           "The commit each cached run measured (\"+\": with uncommitted changes to src/). Runs cached "
+           "before the benchmark recorded it show the commit that first committed them instead: they "
+           "ran on that commit's parent or earlier. Which machine ran them is not recorded; sessions "
+           "do not always get the same one, which matters to the methods with a time budget.\n"]
+    for m in results.plan.methods:
+        counts: dict[str, int] = {}
+        for (method, d, s, _), r in sorted(results.done.items(), key=str):
+            if method == m and d in results.plan.datasets and s < results.plan.seeds:
+                label = r.get("commit") or f"first committed in {r.get('committed_in', '?')}"
+                counts[label] = counts.get(label, 0) + 1
+        if counts:
+            out.append(f"- {m}: " + ", ".join(f"{label} ({n} runs)" for label, n in counts.items()))
+    return out
+
+
 def report(done: dict[tuple, dict[str, Any]], plan: Plan, determinism: list[dict[str, Any]]) -> str:
     results = Results(done, plan)
     lines = [*score_tables(results), *time_table(results), *determinism_lines(determinism),
-             *targets(results, determinism)]
+             *targets(results, determinism), *provenance_lines(results)]
     return "\n".join(lines) + "\n"
 
 
