@@ -30,8 +30,8 @@ OUT = RESULTS / "automl_resampling.md"
 N_JOBS = 2
 
 
-def fit_score(dataset: str, seed: int, budget: float, repeated: bool) -> tuple[float, int]:
-    """Test balanced accuracy and the number of trials of one fit."""
+def fit_score(dataset: str, seed: int, budget: float, repeated: bool) -> tuple[float, int, int]:
+    """Test balanced accuracy, the number of trials and the training rows of one fit."""
     import cairn
     from cairn.automl import engine
 
@@ -40,7 +40,7 @@ def fit_score(dataset: str, seed: int, budget: float, repeated: bool) -> tuple[f
     engine.SMALL_TABLE_ROWS = len(X) + 1 if repeated else 0
     model = cairn.AutoClassifier(time_budget=budget, seed=seed, n_jobs=N_JOBS, resampling="auto").fit(X, y)
     trials = int(model.leaderboard()["trial"].notna().sum())
-    return test_score(data.task, y_test, model.predict(X_test)), trials
+    return test_score(data.task, y_test, model.predict(X_test)), trials, len(X)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,11 +61,10 @@ def main(argv: list[str] | None = None) -> None:
         wins = losses = 0
         gaps = []
         for seed in seeds:
-            once, once_trials = fit_score(dataset, seed, args.budget, repeated=False)
-            repeated, repeated_trials = fit_score(dataset, seed, args.budget, repeated=True)
+            once, once_trials, rows = fit_score(dataset, seed, args.budget, repeated=False)
+            repeated, repeated_trials, _ = fit_score(dataset, seed, args.budget, repeated=True)
             wins, losses = wins + (repeated > once), losses + (repeated < once)
             gaps.append(repeated - once)
-            rows = len(split(load(dataset), seed)[0])
             lines.append(f"| {dataset} | {rows} | {seed} | {once:.4f} | {repeated:.4f} | {once_trials} | {repeated_trials} |")
             print(lines[-1], flush=True)
         summary.append(f"- {dataset}: repeated folds better on {wins}, worse on {losses}, equal on "

@@ -446,7 +446,9 @@ class _KeepBestPredictions:
         from cairn.automl.ensemble import N_BEST
 
         self.n_best = N_BEST
-        self._heap: list[tuple[float, int, Trial]] = []  # worst first: (-loss, -id, trial)
+        # worst first: (-loss, -id, predictions' digest, trial); ids are unique, so the
+        # comparison never reaches the digest or the trial
+        self._heap: list[tuple[float, int, bytes, Trial]] = []
         self._by_key: dict[bytes, Trial] = {}  # a kept trial by its predictions' digest
 
     def __call__(self, progress: Progress) -> None:
@@ -461,16 +463,16 @@ class _KeepBestPredictions:
             if twin.id < trial.id:
                 trial.result.predictions = None
                 return
-            self._heap.remove((-twin.loss, -twin.id, twin))
+            self._heap.remove((-twin.loss, -twin.id, key, twin))
             heapq.heapify(self._heap)
             twin.result.predictions = None  # type: ignore[union-attr]
         self._by_key[key] = trial
-        entry = (-trial.loss, -trial.id, trial)
+        entry = (-trial.loss, -trial.id, key, trial)
         dropped = heapq.heappushpop(self._heap, entry) if len(self._heap) >= self.n_best else \
             heapq.heappush(self._heap, entry)
         if dropped is not None:
-            del self._by_key[prediction_key(dropped[2].result.predictions)]  # type: ignore[union-attr, arg-type]
-            dropped[2].result.predictions = None  # type: ignore[union-attr]
+            del self._by_key[dropped[2]]
+            dropped[3].result.predictions = None  # type: ignore[union-attr]
 
 
 def _record_ensemble(store: Store, run_id: str, out: AutoMLResult) -> None:
